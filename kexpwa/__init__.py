@@ -1,0 +1,1 @@
+"""kexpwa: offline-first PWA for practitioner research and critical reflection."""

@@ -1,0 +1,3 @@
+from kexpwa.cli import main
+
+main()

@@ -1,0 +1,59 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+
+from kexpwa import config as config_module
+from kexpwa import db, routes
+from kexpwa import settings as settings_module
+from kexpwa.auth.throttle import Throttle
+from kexpwa.config import Config
+from kexpwa.settings import Settings
+from kexpwa.web.errors import http_exception, server_error
+from kexpwa.web.headers import SecurityHeadersMiddleware
+from kexpwa.web.limits import BodyLimitMiddleware
+from kexpwa.web.principal import PrincipalMiddleware
+from kexpwa.web.sessions import SessionMiddleware
+
+log = logging.getLogger("kexpwa")
+
+
+def create_app(settings: Settings | None = None, cfg: Config | None = None) -> Starlette:
+    """Build the ASGI app. Databases open in the lifespan and close when it ends."""
+    settings = settings or settings_module.load()
+    cfg = cfg or config_module.load(settings.config)
+    secret = settings.secret_key or cfg.secret_key
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with db.open_databases(cfg):
+            yield
+
+    app = Starlette(
+        debug=settings.debug,
+        routes=routes.build(),
+        middleware=[
+            Middleware(SecurityHeadersMiddleware, hsts=settings.production),
+            Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
+            Middleware(SessionMiddleware, secret_key=secret, always_secure=settings.production),
+            Middleware(PrincipalMiddleware, settings=settings, config=cfg),
+        ],
+        exception_handlers={HTTPException: http_exception, Exception: server_error},
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.config = cfg
+    app.state.throttle = Throttle(settings.login_max_failures, settings.login_window_seconds)
+    return app
+
+
+def asgi() -> Starlette:
+    """Entry point for ``uvicorn --factory kexpwa.app:asgi`` (the Procfile uses it)."""
+    return create_app()

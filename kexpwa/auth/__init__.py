@@ -1,0 +1,1 @@
+"""Passwords, sign-in throttling, sessions and CSRF tokens."""

@@ -1,0 +1,186 @@
+"""The kexpwa command line: serve (the default), init, migrate, demo, user add."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import click
+
+from kexpwa import config as config_module
+from kexpwa import db, tenancy
+from kexpwa import settings as settings_module
+from kexpwa.accounts import AccountError
+from kexpwa.auth.passwords import PasswordPolicyError
+from kexpwa.config import ConfigError
+from kexpwa.models.account import AUTHORITY_ROLES
+from kexpwa.settings import Settings, SettingsError
+
+T = TypeVar("T")
+FRIENDLY = (ConfigError, AccountError, PasswordPolicyError, SettingsError, tenancy.AuthorityError)
+
+
+def _settings() -> Settings:
+    try:
+        return settings_module.load()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _config(settings: Settings) -> config_module.Config:
+    try:
+        return config_module.load(settings.config)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _run(make: Callable[[], Awaitable[T]]) -> T:
+    try:
+        return asyncio.run(make())  # type: ignore[arg-type]
+    except FRIENDLY as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"could not reach a database: {exc}") from None
+
+
+async def _with_databases(cfg: config_module.Config, work: Callable[[], Awaitable[T]]) -> T:
+    async with db.open_databases(cfg):
+        return await work()
+
+
+@click.group(invoke_without_command=True)
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """kexpwa: practitioner research and critical reflection, offline first."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(serve)
+
+
+@cli.command()
+@click.option("--host", default=None, help="Address to listen on (default: KEXPWA_HOST).")
+@click.option("--port", default=None, type=int, help="Port (default: KEXPWA_PORT, then PORT).")
+def serve(host: str | None, port: int | None) -> None:
+    """Serve the app with uvicorn."""
+    import uvicorn
+
+    settings = _settings()
+    _config(settings)  # fail early and clearly if init has not run
+    host = host or settings.host
+    port = port or settings.port
+    click.echo(f"kexpwa is serving on http://{host}:{port}/ (Ctrl+C to stop)")
+    uvicorn.run(
+        "kexpwa.app:asgi",
+        factory=True,
+        host=host,
+        port=port,
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=",".join(settings.trusted_proxies) or "127.0.0.1",
+        server_header=False,
+        access_log=False,  # access lines carry query strings; we log no personal data
+    )
+
+
+@cli.command()
+def init() -> None:
+    """Write the config (two demo authorities) if it is missing, then migrate. Idempotent."""
+    settings = _settings()
+    if settings.config.exists():
+        click.echo(f"Config already present: {settings.config}")
+    else:
+        config_module.write(settings.config, config_module.demo_data(settings.data_dir))
+        click.echo(f"Wrote {settings.config} with the demo authorities.")
+    cfg = _config(settings)
+    visited = _run(lambda: _with_databases(cfg, lambda: db.migrate(cfg)))
+    click.echo("Migrated: " + ", ".join(visited))
+
+
+@cli.command()
+def migrate() -> None:
+    """Apply pending migrations to the directory and every authority database."""
+    settings = _settings()
+    cfg = _config(settings)
+    visited = _run(lambda: _with_databases(cfg, lambda: db.migrate(cfg)))
+    click.echo("Migrated: " + ", ".join(visited))
+
+
+@cli.command()
+def demo() -> None:
+    """Seed demo teams, users and sample content. Refuses in production mode."""
+    from kexpwa import demo as demo_module
+
+    settings = _settings()
+    if settings.production:
+        raise click.ClickException("kexpwa demo refuses to run in production mode.")
+    cfg = _config(settings)
+    created = _run(lambda: _with_databases(cfg, lambda: demo_module.seed(cfg)))
+    click.echo(f"Demo data: {len(created)} account(s) created.")
+    click.echo(demo_module.sign_in_help(cfg))
+
+
+@cli.group()
+def user() -> None:
+    """Manage accounts."""
+
+
+@user.command("add")
+@click.option("--authority", help="Council slug (not with --research).")
+@click.option("--research", is_flag=True, help="Create a cross-authority research account.")
+@click.option("--username", required=True)
+@click.option("--role", type=click.Choice([r.value for r in AUTHORITY_ROLES]))
+@click.option("--team", help="The practitioner's team, or the team a lead leads.")
+@click.option("--display-name", help="Name shown in the app (default: the username).")
+@click.option("--password-stdin", is_flag=True, required=True, help="Read the password from stdin.")
+def user_add(
+    authority: str | None,
+    research: bool,
+    username: str,
+    role: str | None,
+    team: str | None,
+    display_name: str | None,
+    password_stdin: bool,
+) -> None:
+    """Add a council user, or with --research a research account."""
+    from kexpwa import accounts
+
+    if research and (authority or role or team):
+        raise click.UsageError("--research takes no --authority, --role or --team.")
+    if not research and not (authority and role):
+        raise click.UsageError("give --authority and --role, or --research.")
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise click.UsageError("no password on standard input.")
+    settings = _settings()
+    cfg = _config(settings)
+    if authority is not None and authority not in cfg.slugs:
+        raise click.ClickException(
+            f"unknown authority {authority!r}; configured: {', '.join(cfg.slugs)}"
+        )
+
+    async def work() -> Any:
+        if research:
+            return await accounts.add_research_account(
+                username=username, password=password, display_name=display_name
+            )
+        assert authority is not None and role is not None
+        with tenancy.bound(authority):
+            return await accounts.add_user(
+                username=username,
+                password=password,
+                role=role,
+                team=team,
+                display_name=display_name,
+            )
+
+    created = _run(lambda: _with_databases(cfg, work))
+    where = "research directory" if research else authority
+    click.echo(f"Created {created.username} in {where}.")
+
+
+def main() -> None:
+    cli(prog_name="kexpwa")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,11 @@
+"""Tortoise models. ``AUTHORITY_MODULES`` live in every authority's own database;
+``DIRECTORY_MODULES`` live in the small cross-authority directory database."""
+
+AUTHORITY_MODULES = [
+    "kexpwa.models.account",
+    "kexpwa.models.audit",
+    "kexpwa.models.records",
+    "kexpwa.models.sync",
+    "kexpwa.models.push",
+]
+DIRECTORY_MODULES = ["kexpwa.models.directory"]

@@ -1,0 +1,37 @@
+"""The cross-authority directory database: research accounts and their audit trail.
+
+Nothing here belongs to a council; no authority record is ever stored here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class ResearchAccount(Model):
+    id = fields.UUIDField(primary_key=True)
+    username = fields.CharField(max_length=64, unique=True)
+    display_name = fields.CharField(max_length=120)
+    password_hash = fields.CharField(max_length=255)
+    is_active = fields.BooleanField(default=True)
+    session_version = fields.IntField(default=1)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "research_account"
+
+
+class DirectoryAuditEvent(Model):
+    id = fields.BigIntField(primary_key=True)
+    at = fields.DatetimeField(auto_now_add=True, db_index=True)
+    actor_id = fields.UUIDField(null=True)
+    action = fields.CharField(max_length=48, db_index=True)
+    detail: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
+
+    class Meta:
+        table = "directory_audit_event"
+        ordering = ["-id"]

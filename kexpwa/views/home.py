@@ -1,0 +1,27 @@
+"""The signed-in home page and the health check."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from kexpwa import db
+from kexpwa.web.access import principal_of
+from kexpwa.web.templating import render
+
+
+async def home(request: Request) -> Response:
+    principal = principal_of(request)
+    return render(request, "home.html", {"principal": principal})
+
+
+async def healthz(request: Request) -> Response:
+    """200 when every database answers, 503 naming the ones that do not. No other data."""
+    authorities, directory_ok = await db.health(request.app.state.config)
+    ok = all(authorities.values()) and directory_ok
+    body = {
+        "status": "ok" if ok else "unavailable",
+        "authorities": {slug: "ok" if up else "unavailable" for slug, up in authorities.items()},
+        "directory": "ok" if directory_ok else "unavailable",
+    }
+    return JSONResponse(body, status_code=200 if ok else 503, headers={"Cache-Control": "no-store"})

@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by every view: middleware, access rules, errors, templates, htmx."""

@@ -1,0 +1,97 @@
+"""The one place where access is decided: every route declares who may use it.
+
+``route()`` wraps an endpoint so that, before it runs, unsafe methods must carry a valid CSRF
+token, and non-public routes need a signed-in principal with one of the declared roles.
+``tests/test_route_access.py`` walks the route table and fails for any route without a rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from kexpwa.models.account import Role
+from kexpwa.web import csrf
+from kexpwa.web.errors import wants_json
+from kexpwa.web.principal import Principal
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+ACCESS_ATTR = "kexpwa_access"
+
+
+@dataclass(frozen=True)
+class Access:
+    public: bool
+    roles: frozenset[Role]
+
+    def allows(self, principal: Principal | None) -> bool:
+        if self.public:
+            return True
+        return principal is not None and principal.role in self.roles
+
+
+PUBLIC = Access(public=True, roles=frozenset())
+
+
+def roles(*allowed: Role) -> Access:
+    if not allowed:
+        raise ValueError("a non-public route needs at least one role")
+    return Access(public=False, roles=frozenset(allowed))
+
+
+COUNCIL_STAFF = roles(Role.PRACTITIONER, Role.TEAM_LEAD, Role.ADMIN)
+SIGNED_IN = roles(Role.PRACTITIONER, Role.TEAM_LEAD, Role.ADMIN, Role.RESEARCH)
+# Team leads also keep their own notes and journal; admins manage, they do not capture.
+CAPTURE = roles(Role.PRACTITIONER, Role.TEAM_LEAD)
+
+
+def principal_of(request: Request) -> Principal:
+    """The signed-in principal; only call from routes that are not public."""
+    principal = request.scope.get("principal")
+    if principal is None:
+        raise HTTPException(401)
+    assert isinstance(principal, Principal)
+    return principal
+
+
+def guard(endpoint: Endpoint, access: Access) -> Endpoint:
+    async def guarded(request: Request) -> Response:
+        if request.method not in csrf.SAFE_METHODS and not await csrf.is_valid(request):
+            raise HTTPException(
+                403, "This form has expired. Go back, reload the page and try again."
+            )
+        principal = request.scope.get("principal")
+        if not access.public:
+            if principal is None:
+                if wants_json(request) or request.headers.get("hx-request"):
+                    raise HTTPException(401)
+                return RedirectResponse(request.url_for("login"), status_code=303)
+            if principal.role not in access.roles:
+                raise HTTPException(403)
+        return await endpoint(request)
+
+    setattr(guarded, ACCESS_ATTR, access)
+    guarded.__name__ = getattr(endpoint, "__name__", "endpoint")
+    guarded.__doc__ = endpoint.__doc__
+    return guarded
+
+
+def route(
+    path: str,
+    endpoint: Endpoint,
+    *,
+    access: Access,
+    name: str,
+    methods: Iterable[str] = ("GET",),
+) -> Route:
+    """A route whose endpoint runs only for requests ``access`` allows."""
+    return Route(path, guard(endpoint, access), methods=list(methods), name=name)
+
+
+def access_of(endpoint: object) -> Access | None:
+    return getattr(endpoint, ACCESS_ATTR, None)

@@ -1,0 +1,57 @@
+"""Jinja2 templates, with the helpers every page needs: url_for, static URLs, CSRF token."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.templating import Jinja2Templates
+
+from kexpwa.web import csrf
+from kexpwa.web.assets import assets
+from kexpwa.web.htmx import add_vary, is_htmx
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
+
+templates = Jinja2Templates(
+    env=jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+)
+templates.env.globals["static_url"] = assets.url
+
+
+def _context(request: Request) -> dict[str, Any]:
+    principal = request.scope.get("principal")
+    return {
+        "principal": principal,
+        "csrf_token": csrf.token_for(request),
+        "is_htmx": is_htmx(request),
+        "settings": request.app.state.settings,
+    }
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    partial: str | None = None,
+) -> Response:
+    """Render ``name`` (or ``partial`` for an htmx request), with Vary: HX-Request when a
+    partial is possible. The same context feeds both, so one partial serves both answers."""
+    full = {**_context(request), **(context or {})}
+    chosen = partial if partial is not None and is_htmx(request) else name
+    response = templates.TemplateResponse(
+        request, chosen, full, status_code=status_code, headers=headers
+    )
+    if partial is not None:
+        add_vary(response)
+    return response
