@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from enum import StrEnum
 
 from tortoise import fields
@@ -42,6 +43,7 @@ class User(Model):
     team: fields.ForeignKeyNullableRelation[Team] = fields.ForeignKeyField(
         "authority.Team", related_name="members", null=True, on_delete=fields.SET_NULL
     )
+    team_id: uuid.UUID | None
     led_teams: fields.ManyToManyRelation[Team] = fields.ManyToManyField(
         "authority.Team", related_name="leads", through="team_lead"
     )

@@ -7,6 +7,7 @@ change counter (the pull cursor), and ``deleted_at`` for soft deletes (tombstone
 
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
@@ -21,6 +22,7 @@ class Project(Model):
     owner: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "authority.User", related_name="projects", on_delete=fields.RESTRICT
     )
+    owner_id: uuid.UUID
     title = fields.CharField(max_length=200)
     question = fields.TextField(default="")
     stage = fields.CharField(max_length=16, default="plan")
@@ -44,6 +46,7 @@ class ProjectStageChange(Model):
     project: fields.ForeignKeyRelation[Project] = fields.ForeignKeyField(
         "authority.Project", related_name="stage_changes", on_delete=fields.CASCADE
     )
+    project_id: uuid.UUID
     stage = fields.CharField(max_length=16)
     substep = fields.CharField(max_length=32, default="")
     changed_at = fields.DatetimeField(auto_now_add=True)
@@ -60,14 +63,18 @@ class Note(Model):
     owner: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "authority.User", related_name="notes", on_delete=fields.RESTRICT
     )
+    owner_id: uuid.UUID
     date = fields.DateField()
     time = fields.CharField(max_length=5, default="")
     project: fields.ForeignKeyNullableRelation[Project] = fields.ForeignKeyField(
         "authority.Project", related_name="notes", null=True, on_delete=fields.SET_NULL
     )
+    project_id: uuid.UUID | None
     title = fields.CharField(max_length=200)
     body = fields.TextField(default="")
     tags: fields.JSONField[list[str]] = fields.JSONField(default=list)
+    # "|tag|tag|": the same tags as searchable text (JSON containment is not portable).
+    tag_text = fields.CharField(max_length=2000, default="")
     share_lead = fields.BooleanField(default=False)
     share_research = fields.BooleanField(default=False)
     version = fields.IntField(default=1)
@@ -87,18 +94,24 @@ class JournalEntry(Model):
     owner: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "authority.User", related_name="journal_entries", on_delete=fields.RESTRICT
     )
+    owner_id: uuid.UUID
     date = fields.DateField()
     template = fields.CharField(max_length=32)
     title = fields.CharField(max_length=200)
     # {prompt key: text}; the keys come from the template, so a new template needs no migration.
     sections: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
+    # The sections' text joined, for search (JSON text search is not portable).
+    search_text = fields.TextField(default="")
     session_date = fields.DateField(null=True)
     session_title = fields.CharField(max_length=200, default="")
     # The quick note this full entry grew from (reflection-in-action, then -on-action).
     source: fields.ForeignKeyNullableRelation[JournalEntry] = fields.ForeignKeyField(
         "authority.JournalEntry", related_name="followups", null=True, on_delete=fields.SET_NULL
     )
+    source_id: uuid.UUID | None
     tags: fields.JSONField[list[str]] = fields.JSONField(default=list)
+    # "|tag|tag|": the same tags as searchable text (JSON containment is not portable).
+    tag_text = fields.CharField(max_length=2000, default="")
     share_lead = fields.BooleanField(default=False)
     share_research = fields.BooleanField(default=False)
     version = fields.IntField(default=1)
@@ -116,6 +129,7 @@ class TimeEntry(Model):
     owner: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "authority.User", related_name="time_entries", on_delete=fields.RESTRICT
     )
+    owner_id: uuid.UUID
     date = fields.DateField()
     minutes = fields.IntField()
     activity = fields.CharField(max_length=80)
@@ -123,6 +137,7 @@ class TimeEntry(Model):
     project: fields.ForeignKeyNullableRelation[Project] = fields.ForeignKeyField(
         "authority.Project", related_name="time_entries", null=True, on_delete=fields.SET_NULL
     )
+    project_id: uuid.UUID | None
     note = fields.CharField(max_length=500, default="")
     # Duration, activity and own time always count in team totals; the note only if shared.
     share_note_lead = fields.BooleanField(default=False)

@@ -1,0 +1,79 @@
+"""Research projects and their progress through Plan, Do, Analyse and Exchange."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import partial
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from kexpwa.domain import stages
+from kexpwa.domain import text as t
+from kexpwa.domain.kinds import Context, Kind, register
+from kexpwa.domain.validation import Collector, merged
+from kexpwa.models.records import Project, ProjectStageChange
+
+FIELDS = frozenset({"title", "question", "stage", "substep", "start_date"})
+
+
+def serialize(project: Project) -> dict[str, Any]:
+    return {
+        "title": project.title,
+        "question": project.question,
+        "stage": project.stage,
+        "substep": project.substep,
+        "start_date": project.start_date.isoformat() if project.start_date else None,
+    }
+
+
+def _stage(value: object) -> str:
+    if value in (None, ""):
+        return "plan"
+    if value not in stages.STAGES:
+        raise t.FieldError("Choose a stage: Plan, Do, Analyse or Exchange.")
+    assert isinstance(value, str)
+    return value
+
+
+async def validate(
+    data: Mapping[str, Any], current: Project | None, ctx: Context
+) -> dict[str, Any]:
+    c = Collector(merged(serialize(current) if current else None, data))
+    c.field("title", partial(t.one_line, label="Title", max_length=200, required=True))
+    c.field("question", partial(t.text, label="Research question", max_length=2000))
+    stage = c.field("stage", _stage)
+    substep = c.data.get("substep") or ""
+    if stage and substep and substep not in dict(stages.substeps(stage)):
+        c.error("substep", f"Choose a step of {stages.STAGES[stage][0]}.")
+    else:
+        c.values["substep"] = substep
+    c.field("start_date", partial(t.a_date, label="Start date", required=False))
+    return c.done()
+
+
+async def after_change(
+    project: Project, previous: dict[str, Any] | None, conn: BaseDBAsyncClient
+) -> None:
+    """Keep the stage history: a row for the first stage and for every change of stage."""
+    changed = previous is None or (previous["stage"], previous["substep"]) != (
+        project.stage,
+        project.substep,
+    )
+    if changed:
+        await ProjectStageChange.create(
+            project_id=project.id, stage=project.stage, substep=project.substep, using_db=conn
+        )
+
+
+KIND = register(
+    Kind(
+        name="project",
+        label="research project",
+        model=Project,
+        fields=FIELDS,
+        validate=validate,
+        serialize=serialize,
+        share_fields={},
+    )
+)

@@ -1,0 +1,129 @@
+"""Reading a practitioner's own records: lists with search, filters and paging, and totals.
+
+Each list costs a fixed number of queries (a count and a page), whatever the number of entries.
+Team-lead and research views reuse ``scope`` with their own owner filters.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from tortoise.expressions import Q
+from tortoise.functions import Sum
+from tortoise.queryset import QuerySet
+
+from kexpwa.domain import kinds
+from kexpwa.models.records import Project, TimeEntry
+
+PER_PAGE = 20
+SEARCH = {
+    "note": ("title", "body"),
+    "journal": ("title", "search_text", "session_title"),
+    "time": ("activity", "note"),
+    "project": ("title", "question"),
+}
+ORDER = {
+    "note": ("-date", "-time", "-created_at"),
+    "journal": ("-date", "-created_at"),
+    "time": ("-date", "-created_at"),
+    "project": ("-updated_at",),
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    q: str = ""
+    project_id: uuid.UUID | None = None
+    tag: str = ""
+    page: int = 1
+
+    @classmethod
+    def parse(cls, params: Any) -> Filters:
+        """From query parameters; anything unparseable is ignored rather than an error."""
+        q = str(params.get("q", "")).strip()[:100]
+        try:
+            project_id = uuid.UUID(params.get("project", "")) if params.get("project") else None
+        except ValueError:
+            project_id = None
+        try:
+            page = max(1, min(int(params.get("page", 1)), 10_000))
+        except (TypeError, ValueError):
+            page = 1
+        return cls(q=q, project_id=project_id, tag=str(params.get("tag", ""))[:80], page=page)
+
+    def active(self) -> bool:
+        return bool(self.q or self.project_id or self.tag)
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Any]
+    total: int
+    page: int
+    pages: int
+
+
+def scope(kind_name: str, owner_id: uuid.UUID) -> QuerySet[Any]:
+    """The owner's live (not deleted) records of a kind."""
+    kind = kinds.get(kind_name)
+    assert kind is not None
+    return kind.model.filter(owner_id=owner_id, deleted_at__isnull=True)
+
+
+def _filtered(kind_name: str, query: QuerySet[Any], filters: Filters) -> QuerySet[Any]:
+    if filters.q:
+        condition = Q()
+        for field in SEARCH[kind_name]:
+            condition |= Q(**{f"{field}__icontains": filters.q})
+        query = query.filter(condition)
+    if filters.project_id and kind_name in ("note", "time"):
+        query = query.filter(project_id=filters.project_id)
+    if filters.tag and kind_name in ("note", "journal"):
+        query = query.filter(tag_text__contains=f"|{filters.tag}|")
+    return query
+
+
+async def page(kind_name: str, owner_id: uuid.UUID, filters: Filters) -> Page:
+    query = _filtered(kind_name, scope(kind_name, owner_id), filters)
+    total = await query.count()
+    pages = max(1, -(-total // PER_PAGE))
+    number = min(filters.page, pages)
+    items = await query.order_by(*ORDER[kind_name]).offset((number - 1) * PER_PAGE).limit(PER_PAGE)
+    return Page(list(items), total, number, pages)
+
+
+async def own_projects(owner_id: uuid.UUID) -> list[Project]:
+    """The owner's live projects, for pickers and filters."""
+    return list(await scope("project", owner_id).order_by("title"))
+
+
+async def get_own(kind_name: str, owner_id: uuid.UUID, record_id: uuid.UUID) -> Any:
+    """One of the owner's records (deleted ones too, for undo), or None."""
+    kind = kinds.get(kind_name)
+    assert kind is not None
+    return await kind.model.get_or_none(id=record_id, owner_id=owner_id)
+
+
+def week_of(day: date) -> tuple[date, date]:
+    monday = day - timedelta(days=day.weekday())
+    return monday, monday + timedelta(days=6)
+
+
+async def time_totals(owner_ids: list[uuid.UUID], start: date, end: date) -> dict[str, int]:
+    """Minutes in work time and own time between two dates (inclusive)."""
+    rows = (
+        await TimeEntry.filter(
+            owner_id__in=owner_ids, deleted_at__isnull=True, date__gte=start, date__lte=end
+        )
+        .annotate(total=Sum("minutes"))
+        .group_by("own_time")
+        .values("own_time", "total")
+    )
+    totals = {"work": 0, "own": 0}
+    for row in rows:
+        totals["own" if row["own_time"] else "work"] += int(row["total"] or 0)
+    totals["all"] = totals["work"] + totals["own"]
+    return totals
