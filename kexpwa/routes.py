@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Mount
 
-from kexpwa.views import auth, home
-from kexpwa.web.access import ACCESS_ATTR, PUBLIC, SIGNED_IN, route
+from kexpwa.views import auth, home, pwa
+from kexpwa.web.access import ACCESS_ATTR, COUNCIL_STAFF, PUBLIC, SIGNED_IN, route
 from kexpwa.web.assets import STATIC_DIR, VersionedStaticFiles
 
 
@@ -23,5 +23,11 @@ def build() -> list[BaseRoute]:
         route("/login", auth.login_form, access=PUBLIC, name="login"),
         route("/login", auth.login, access=PUBLIC, name="login_submit", methods=["POST"]),
         route("/logout", auth.logout, access=SIGNED_IN, name="logout", methods=["POST"]),
+        route("/sw.js", pwa.service_worker, access=PUBLIC, name="service_worker"),
+        route("/manifest.webmanifest", pwa.manifest, access=PUBLIC, name="manifest"),
+        route("/offline", pwa.offline, access=PUBLIC, name="offline"),
+        route("/device", pwa.device, access=COUNCIL_STAFF, name="device"),
+        route("/attention", pwa.attention, access=COUNCIL_STAFF, name="attention"),
+        route("/api/session", pwa.session_info, access=SIGNED_IN, name="api_session"),
         _static(),
     ]

@@ -27,9 +27,13 @@ templates.env.globals["static_url"] = assets.url
 
 
 def _context(request: Request) -> dict[str, Any]:
+    from kexpwa.views.pwa import client_config, user_key
+
     principal = request.scope.get("principal")
     return {
         "principal": principal,
+        "user_key": user_key(request, principal) if principal and principal.authority else "",
+        "kx_config": client_config(request),
         "csrf_token": csrf.token_for(request),
         "is_htmx": is_htmx(request),
         "settings": request.app.state.settings,

@@ -1,0 +1,158 @@
+// kexpwa on-device store (IndexedDB). Shared by the pages and the service worker
+// (importScripts), so it touches no DOM. Stores:
+//   meta       key/value: client_id, next_seq, owner (opaque user key), cursor, last_sync
+//   outbox     mutations waiting for the server, keyPath seq (allocated in the same transaction)
+//   attention  mutations the server rejected or found in conflict, waiting for a choice
+//   drafts     unsaved form contents, keyPath key
+//   records    the user's records as last pulled or queued, keyPath key ("kind:id")
+// Upgrades are additive: a new version may add stores and indexes, never drop one that can
+// hold unsynced data (outbox, attention, drafts).
+(function (scope) {
+  "use strict";
+  var DB_NAME = "kexpwa";
+  var DB_VERSION = 1;
+  var STORES = ["meta", "outbox", "attention", "drafts", "records"];
+  var opening = null;
+
+  function promisify(request) {
+    return new Promise(function (resolve, reject) {
+      request.onsuccess = function () { resolve(request.result); };
+      request.onerror = function () { reject(request.error); };
+    });
+  }
+
+  function open() {
+    if (opening) return opening;
+    opening = new Promise(function (resolve, reject) {
+      var request = indexedDB.open(DB_NAME, DB_VERSION);
+      request.onupgradeneeded = function (event) {
+        var db = request.result;
+        if (event.oldVersion < 1) {
+          db.createObjectStore("meta");
+          db.createObjectStore("outbox", { keyPath: "seq" });
+          db.createObjectStore("attention", { keyPath: "mutation_id" });
+          db.createObjectStore("drafts", { keyPath: "key" });
+          db.createObjectStore("records", { keyPath: "key" });
+        }
+      };
+      request.onsuccess = function () {
+        var db = request.result;
+        // Another tab or a new worker wants to upgrade or wipe: let it.
+        db.onversionchange = function () { db.close(); opening = null; };
+        resolve(db);
+      };
+      request.onerror = function () { opening = null; reject(request.error); };
+      request.onblocked = function () { /* another tab holds an older version open */ };
+    });
+    return opening;
+  }
+
+  // Run work(tx) in one transaction; resolves with work's result once the transaction
+  // COMPLETES (with strict durability for writes), so callers only report "saved" after that.
+  function tx(names, mode, work) {
+    return open().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var options = mode === "readwrite" ? { durability: "strict" } : undefined;
+        var t = db.transaction(names, mode, options);
+        var result;
+        t.oncomplete = function () { resolve(result); };
+        t.onerror = function () { reject(t.error); };
+        t.onabort = function () { reject(t.error || new Error("transaction aborted")); };
+        Promise.resolve(work(t)).then(function (value) { result = value; }, function (err) {
+          try { t.abort(); } catch (e) { /* already finished */ }
+          reject(err);
+        });
+      });
+    });
+  }
+
+  function all(store) { return promisify(store.getAll()); }
+  function get(store, key) { return promisify(store.get(key)); }
+
+  function uuid() {
+    if (scope.crypto && scope.crypto.randomUUID) return scope.crypto.randomUUID();
+    var b = scope.crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  function getMeta(key) {
+    return tx(["meta"], "readonly", function (t) { return get(t.objectStore("meta"), key); });
+  }
+
+  function setMeta(key, value) {
+    return tx(["meta"], "readwrite", function (t) { t.objectStore("meta").put(value, key); });
+  }
+
+  // Queue a mutation: seq, client_id, base_version and the local record copy are all settled
+  // in the same strict transaction, before any network attempt.
+  function enqueue(kind, op, recordId, data, formVersion) {
+    return tx(["meta", "outbox", "records"], "readwrite", function (t) {
+      var meta = t.objectStore("meta");
+      var records = t.objectStore("records");
+      var key = kind + ":" + recordId;
+      return Promise.all([get(meta, "client_id"), get(meta, "next_seq"), get(records, key)])
+        .then(function (values) {
+          var clientId = values[0], seq = values[1] || 1, local = values[2];
+          if (!clientId) { clientId = uuid(); meta.put(clientId, "client_id"); }
+          meta.put(seq + 1, "next_seq");
+          var base = local ? local.local_version : (formVersion || 0);
+          var mutation = {
+            seq: seq,
+            client_id: clientId,
+            mutation_id: uuid(),
+            kind: kind + "." + op,
+            record_id: recordId,
+            base_version: base || null,
+            data: data,
+            client_time: new Date().toISOString(),
+            queued_at: Date.now()
+          };
+          t.objectStore("outbox").add(mutation);
+          var merged = Object.assign({}, local ? local.data : {}, data || {});
+          records.put({
+            key: key, kind: kind, id: recordId,
+            version: local ? local.version : (formVersion || 0),
+            local_version: (base || 0) + 1,
+            deleted: op === "delete" ? true : (op === "restore" ? false : (local ? local.deleted : false)),
+            pending: true,
+            data: merged
+          });
+          return mutation;
+        });
+    });
+  }
+
+  function counts() {
+    return tx(["outbox", "attention", "drafts"], "readonly", function (t) {
+      return Promise.all([
+        promisify(t.objectStore("outbox").count()),
+        promisify(t.objectStore("attention").count()),
+        promisify(t.objectStore("drafts").count())
+      ]).then(function (v) { return { pending: v[0], attention: v[1], drafts: v[2] }; });
+    });
+  }
+
+  function wipe() {
+    if (opening) {
+      return opening.then(function (db) { db.close(); opening = null; return deleteDb(); },
+                          function () { opening = null; return deleteDb(); });
+    }
+    return deleteDb();
+  }
+
+  function deleteDb() {
+    return new Promise(function (resolve, reject) {
+      var request = indexedDB.deleteDatabase(DB_NAME);
+      request.onsuccess = function () { resolve(); };
+      request.onerror = function () { reject(request.error); };
+      request.onblocked = function () { resolve(); };  // completes when the others close
+    });
+  }
+
+  scope.kxStore = {
+    open: open, tx: tx, all: all, get: get, promisify: promisify, uuid: uuid,
+    getMeta: getMeta, setMeta: setMeta, enqueue: enqueue, counts: counts, wipe: wipe
+  };
+})(self);

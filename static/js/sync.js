@@ -1,0 +1,209 @@
+// kexpwa sync client: pushes the outbox and pulls changes (see sync/PROTOCOL.md). Shared by
+// pages and the service worker. One flusher at a time across tabs and the worker (Web Locks).
+// A mutation leaves the outbox only when the server acknowledges its mutation_id: applied or
+// duplicate (done), conflict or rejected (moved to the "Needs attention" tray, in the same
+// transaction). Network errors, 5xx and 429 back off exponentially with jitter.
+(function (scope) {
+  "use strict";
+  var S = scope.kxStore;
+  var BATCH = 50;
+  var state = { csrf: null, attempt: 0, nextAt: 0, signedOut: false, lastError: "" };
+  var listeners = [];
+
+  function emit(detail) {
+    listeners.forEach(function (fn) { try { fn(detail); } catch (e) { /* listener bug */ } });
+  }
+
+  function session() {
+    return fetch("/api/session", { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) {
+        if (r.status === 401) { state.signedOut = true; return null; }
+        if (!r.ok) throw new Error("session " + r.status);
+        state.signedOut = false;
+        return r.json();
+      })
+      .then(function (info) { if (info) state.csrf = info.csrf; return info; });
+  }
+
+  function backoff() {
+    state.attempt += 1;
+    var base = Math.min(300000, 1000 * Math.pow(2, state.attempt - 1));
+    state.nextAt = Date.now() + base / 2 + Math.random() * base / 2;  // "equal jitter"
+  }
+
+  function resetBackoff() { state.attempt = 0; state.nextAt = 0; }
+
+  function post(body) {
+    return fetch("/sync/push", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": state.csrf || "", Accept: "application/json" },
+      body: JSON.stringify(body)
+    });
+  }
+
+  function wireMutation(m) {
+    return { mutation_id: m.mutation_id, seq: m.seq, kind: m.kind, record_id: m.record_id,
+             base_version: m.base_version, data: m.data, client_time: m.client_time };
+  }
+
+  function kindOf(m) { return m.kind.split(".")[0]; }
+
+  // Apply one push response to the store in a single transaction.
+  function settle(batch, results) {
+    var bySeq = {};
+    batch.forEach(function (m) { bySeq[m.mutation_id] = m; });
+    return S.tx(["outbox", "attention", "records"], "readwrite", function (t) {
+      var outbox = t.objectStore("outbox"), tray = t.objectStore("attention"), records = t.objectStore("records");
+      var touched = {};
+      results.forEach(function (r) {
+        var m = bySeq[r.mutation_id];
+        if (!m) return;
+        outbox.delete(m.seq);
+        var key = kindOf(m) + ":" + m.record_id;
+        touched[key] = touched[key] || { result: r, m: m };
+        touched[key].result = r; touched[key].m = m;
+        if (r.status === "conflict" || r.status === "rejected") {
+          tray.put(Object.assign({}, m, {
+            status: r.status, code: r.code || r.status, message: r.message || "",
+            fields: r.fields || {}, server: r.current || null, settled_at: Date.now()
+          }));
+        }
+      });
+      return S.all(outbox).then(function (left) {
+        var stillPending = {};
+        left.forEach(function (m) { stillPending[kindOf(m) + ":" + m.record_id] = true; });
+        return Promise.all(Object.keys(touched).map(function (key) {
+          return S.get(records, key).then(function (local) {
+            var r = touched[key].result;
+            local = local || { key: key, kind: key.split(":")[0], id: touched[key].m.record_id, data: {} };
+            if (r.status === "applied" || r.status === "duplicate") {
+              local.version = Math.max(local.version || 0, r.version || 0);
+            } else if (r.status === "conflict" && r.current) {
+              local.version = r.current.version;
+              local.data = r.current.data || local.data;
+              local.deleted = !!r.current.deleted;
+            }
+            if (!stillPending[key]) local.local_version = local.version;
+            local.pending = !!stillPending[key];
+            records.put(local);
+          });
+        }));
+      });
+    });
+  }
+
+  function pushAll() {
+    var size = BATCH;
+    function round() {
+      return S.tx(["outbox"], "readonly", function (t) { return S.all(t.objectStore("outbox")); })
+        .then(function (items) {
+          if (!items.length) return "done";
+          items.sort(function (a, b) { return a.seq - b.seq; });
+          var batch = items.slice(0, size);
+          var body = { client_id: batch[0].client_id, schema_version: 1, mutations: batch.map(wireMutation) };
+          return post(body).then(function (response) {
+            if (response.status === 403 && !body._retried) {
+              body._retried = true;
+              return session().then(function () { return post(body); });
+            }
+            return response;
+          }).then(function (response) {
+            if (response.ok) {
+              return response.json().then(function (payload) {
+                return settle(batch, payload.results || []);
+              }).then(function () { emit({ type: "pushed", count: batch.length }); return round(); });
+            }
+            if (response.status === 401 || response.status === 403) {
+              state.signedOut = true;
+              emit({ type: "signed-out" });
+              return "signed-out";
+            }
+            if (response.status === 413 || response.status === 400) {
+              if (size > 1) { size = Math.max(1, Math.floor(size / 2)); return round(); }
+              // One mutation the server cannot take at all: set it aside, keep the rest flowing.
+              return response.json().catch(function () { return {}; }).then(function (payload) {
+                var error = (payload && payload.error) || {};
+                return settle(batch, [{ mutation_id: batch[0].mutation_id, status: "rejected",
+                  code: error.code || "too_large", message: error.message || "The server could not accept this entry." }]);
+              }).then(round);
+            }
+            throw new Error("push " + response.status);
+          });
+        });
+    }
+    return round();
+  }
+
+  function pullAll() {
+    function page() {
+      return S.getMeta("cursor").then(function (cursor) {
+        var url = "/sync/pull?limit=200" + (cursor ? "&cursor=" + encodeURIComponent(cursor) : "");
+        return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+      }).then(function (response) {
+        if (response.status === 401) { state.signedOut = true; emit({ type: "signed-out" }); return false; }
+        if (!response.ok) throw new Error("pull " + response.status);
+        return response.json().then(function (payload) {
+          return S.tx(["meta", "records", "outbox"], "readwrite", function (t) {
+            var records = t.objectStore("records");
+            return S.all(t.objectStore("outbox")).then(function (left) {
+              var pending = {};
+              left.forEach(function (m) { pending[kindOf(m) + ":" + m.record_id] = true; });
+              (payload.changes || []).forEach(function (c) {
+                var key = c.kind + ":" + c.record_id;
+                if (pending[key]) return;  // local changes win on the device until they are settled
+                records.put({ key: key, kind: c.kind, id: c.record_id, version: c.version,
+                  local_version: c.version, deleted: !!c.deleted, data: c.data || {},
+                  read_only: !!c.read_only, pending: false });
+              });
+              t.objectStore("meta").put(payload.cursor, "cursor");
+            });
+          }).then(function () { return payload.has_more ? page() : true; });
+        });
+      });
+    }
+    return page();
+  }
+
+  function run(force) {
+    if (!force && Date.now() < state.nextAt) return Promise.resolve("waiting");
+    emit({ type: "start" });
+    return (state.csrf ? Promise.resolve() : session()).then(function () {
+      if (state.signedOut) { emit({ type: "signed-out" }); return "signed-out"; }
+      return pushAll().then(function (outcome) {
+        if (outcome === "signed-out") return outcome;
+        return pullAll().then(function () {
+          resetBackoff();
+          state.lastError = "";
+          var now = new Date().toISOString();
+          return S.setMeta("last_sync", now).then(function () { emit({ type: "synced", at: now }); return "synced"; });
+        });
+      });
+    }).catch(function (err) {
+      backoff();
+      state.lastError = String(err && err.message || err);
+      emit({ type: "error", retryAt: state.nextAt });
+      return "error";
+    });
+  }
+
+  // Flush unless another tab or the worker is already flushing.
+  function flush(options) {
+    var force = options && options.force;
+    if (scope.navigator && scope.navigator.locks) {
+      return scope.navigator.locks.request("kexpwa-flush", { ifAvailable: true }, function (lock) {
+        if (!lock) return "busy";
+        return run(force);
+      });
+    }
+    return run(force);
+  }
+
+  scope.kxSync = {
+    flush: flush,
+    session: session,
+    resetBackoff: resetBackoff,
+    state: state,
+    on: function (fn) { listeners.push(fn); }
+  };
+})(self);

@@ -1,0 +1,187 @@
+// The "Needs attention" tray and the "This device" page. Both render from the on-device store
+// only: what they show never left the phone.
+(function () {
+  "use strict";
+  var S = window.kxStore, Y = window.kxSync;
+  var LABELS = { note: "Fieldwork note", journal: "Journal entry", time: "Time entry", project: "Research project" };
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function flatten(data) {
+    // [[label, path, value]] for the text a person can read and edit.
+    var out = [];
+    Object.keys(data || {}).forEach(function (k) {
+      var v = data[k];
+      if (k === "sections" && v && typeof v === "object") {
+        Object.keys(v).forEach(function (s) { out.push([s.replace(/_/g, " "), "sections." + s, String(v[s] || "")]); });
+      } else if (typeof v === "string" || typeof v === "number") {
+        out.push([k.replace(/_/g, " "), k, String(v)]);
+      } else if (typeof v === "boolean") {
+        out.push([k.replace(/_/g, " "), k, v ? "yes" : "no"]);
+      }
+    });
+    return out;
+  }
+
+  function setPath(data, path, value) {
+    if (path.indexOf("sections.") === 0) { data.sections = data.sections || {}; data.sections[path.slice(9)] = value; }
+    else if (typeof data[path] === "number") data[path] = parseInt(value, 10);
+    else if (typeof data[path] === "boolean") data[path] = value === "yes";
+    else data[path] = value;
+  }
+
+  function removeItem(id) {
+    return S.tx(["attention"], "readwrite", function (t) { t.objectStore("attention").delete(id); });
+  }
+
+  function resend(item, data, op) {
+    var kind = item.kind.split(".")[0];
+    return S.enqueue(kind, op || "upsert", item.record_id, data, 0)
+      .then(function () { return removeItem(item.mutation_id); })
+      .then(function () { Y.flush({ force: true }); render(); });
+  }
+
+  function editor(item, li) {
+    var form = el("form", { "class": "stack" });
+    var data = JSON.parse(JSON.stringify(item.data || {}));
+    var theirs = {};
+    flatten(item.server && item.server.data).forEach(function (f) { theirs[f[1]] = f[2]; });
+    flatten(item.data).forEach(function (f, i) {
+      if (typeof (item.data || {})[f[1]] === "boolean") return;
+      var id = "merge-" + item.mutation_id + "-" + i;
+      var wrap = el("div", { "class": "field" });
+      wrap.appendChild(el("label", { "for": id }, f[0]));
+      if (f[1] in theirs && theirs[f[1]] !== f[2]) {
+        wrap.appendChild(el("span", { "class": "hint" }, "On the server: " + theirs[f[1]]));
+      }
+      var error = (item.fields || {})[f[1].split(".")[0]];
+      if (error) wrap.appendChild(el("span", { "class": "error", id: id + "-error" }, error));
+      var area = el("textarea", { id: id, name: f[1] });
+      if (error) { area.setAttribute("aria-invalid", "true"); area.setAttribute("aria-describedby", id + "-error"); }
+      area.value = f[2];
+      wrap.appendChild(area);
+      form.appendChild(wrap);
+    });
+    var save = el("button", { type: "submit", "class": "primary" }, "Save and send");
+    form.appendChild(save);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      Array.prototype.forEach.call(form.querySelectorAll("textarea"), function (area) { setPath(data, area.name, area.value); });
+      resend(item, data);
+    });
+    li.appendChild(form);
+    var first = form.querySelector("textarea");
+    if (first) first.focus();
+  }
+
+  function sideBySide(item) {
+    var grid = el("div", { "class": "compare" });
+    [["Yours (on this phone)", item.data, item.kind.indexOf(".delete") > 0], ["On the server", item.server && item.server.data, item.server && item.server.deleted]]
+      .forEach(function (col) {
+        var box = el("section", { "class": "card" });
+        box.appendChild(el("h3", {}, col[0]));
+        if (col[2]) box.appendChild(el("p", {}, "Deleted"));
+        var dl = el("dl");
+        flatten(col[1]).forEach(function (f) { dl.appendChild(el("dt", {}, f[0])); dl.appendChild(el("dd", {}, f[2])); });
+        box.appendChild(dl);
+        grid.appendChild(box);
+      });
+    return grid;
+  }
+
+  function actions(item, li) {
+    var row = el("div", { "class": "row" });
+    function add(label, fn, cls) { var b = el("button", { type: "button", "class": cls || "" }, label); b.addEventListener("click", fn); row.appendChild(b); return b; }
+    var isDelete = item.kind.indexOf(".delete") > 0;
+    if (item.status === "conflict") {
+      add("Keep mine", function () { resend(item, isDelete ? null : item.data, isDelete ? "delete" : "upsert"); });
+      add("Keep theirs", function () { removeItem(item.mutation_id).then(render); });
+      if (!isDelete) add("Merge by hand", function () { row.remove(); editor(item, li); });
+    } else {
+      if (!isDelete) add("Edit and send again", function () { row.remove(); editor(item, li); });
+      var discard = add("Discard", function () {
+        if (discard.getAttribute("data-armed") === "yes") { removeItem(item.mutation_id).then(render); return; }
+        discard.setAttribute("data-armed", "yes");
+        discard.textContent = "Yes, discard it for good";
+      }, "danger");
+    }
+    li.appendChild(row);
+  }
+
+  function render() {
+    var tray = document.getElementById("tray");
+    if (!tray) return;
+    S.tx(["attention"], "readonly", function (t) { return S.all(t.objectStore("attention")); }).then(function (items) {
+      tray.textContent = "";
+      var empty = document.getElementById("tray-empty");
+      if (empty) empty.hidden = items.length > 0;
+      items.sort(function (a, b) { return a.seq - b.seq; });
+      items.forEach(function (item) {
+        var li = el("li", { "class": "card", "data-record-id": item.record_id });
+        var kind = item.kind.split(".")[0];
+        var title = (item.data && (item.data.title || item.data.activity)) || "Untitled";
+        li.appendChild(el("h2", {}, (LABELS[kind] || kind) + ": " + title));
+        li.appendChild(el("p", {}, item.status === "conflict"
+          ? "This entry was changed on another device or by the server since you edited it. Both versions are kept until you choose."
+          : "The server could not accept this entry: " + (item.message || "it was not valid.")));
+        if (item.status === "conflict") li.appendChild(sideBySide(item));
+        actions(item, li);
+        tray.appendChild(li);
+      });
+      if (window.kxOffline) window.kxOffline.renderStatus();
+    });
+  }
+
+  function refreshDevice() {
+    var box = document.getElementById("device");
+    if (!box) return;
+    var set = function (name, text) { var n = box.querySelector("[data-field=" + name + "]"); if (n) n.textContent = text; };
+    var storage = navigator.storage || {};
+    (storage.persisted ? storage.persisted() : Promise.resolve(false)).then(function (persisted) {
+      set("persisted", persisted ? "Yes: the browser will keep kexpwa's data." : "Not yet: the browser may clear kexpwa's data when space runs low.");
+    });
+    if (storage.estimate) storage.estimate().then(function (e) {
+      set("estimate", Math.round((e.usage || 0) / 1024) + " KB used of about " + Math.round((e.quota || 0) / 1048576) + " MB available");
+    });
+    Promise.all([S.counts(), S.getMeta("last_sync"), S.getMeta("client_id")]).then(function (v) {
+      set("pending", String(v[0].pending)); set("attention", String(v[0].attention)); set("drafts", String(v[0].drafts));
+      set("last-sync", v[1] ? new Date(v[1]).toLocaleString() : "Never");
+      set("client", v[2] ? v[2].slice(0, 8) : "Not yet assigned");
+    });
+  }
+
+  function device() {
+    var box = document.getElementById("device");
+    if (!box) return;
+    var storage = navigator.storage || {};
+    refreshDevice();
+    var keep = box.querySelector("[data-action=persist]");
+    if (keep) keep.addEventListener("click", function () {
+      if (storage.persist) storage.persist().then(refreshDevice);
+    });
+    var wipe = box.querySelector("[data-action=wipe]");
+    if (wipe) wipe.addEventListener("click", function () {
+      S.counts().then(function (c) {
+        var unsent = c.pending + c.attention;
+        if (unsent && wipe.getAttribute("data-armed") !== "yes") {
+          wipe.setAttribute("data-armed", "yes");
+          wipe.textContent = unsent + " entries are not on the server yet. Remove them anyway?";
+          return;
+        }
+        window.kxWipeDevice().then(function () { location.reload(); });
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    if (!window.indexedDB) return;
+    render();
+    device();
+    if (Y) Y.on(function (d) { if (d.type === "synced" || d.type === "pushed") render(); });
+  });
+})();
