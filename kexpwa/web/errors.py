@@ -92,4 +92,11 @@ def _default_phrase(status: int) -> str:
 async def server_error(request: Request, exc: Exception) -> Response:
     # The path is logged, never the query string or body: those may hold personal data.
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return error_response(request, 500)
+    from kexpwa.web import headers
+
+    # Starlette sends this answer from outside every middleware, so the security headers
+    # middleware never sees it: add them here.
+    response = error_response(request, 500)
+    settings = getattr(request.app.state, "settings", None)
+    headers.apply(response.headers, hsts=bool(getattr(settings, "production", False)))
+    return response

@@ -32,6 +32,16 @@ HEADERS = {
 }
 
 
+def apply(headers: MutableHeaders, *, hsts: bool) -> None:
+    """Add the security headers (and a private Cache-Control) unless a response set its own."""
+    for name, value in HEADERS.items():
+        headers.setdefault(name, value)
+    if hsts:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    # Pages carry case work: browsers may keep them, shared caches may not.
+    headers.setdefault("Cache-Control", "private, no-cache")
+
+
 class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
         self.app = app
@@ -44,13 +54,7 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in HEADERS.items():
-                    headers.setdefault(name, value)
-                if self.hsts:
-                    headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-                # Pages carry case work: browsers may keep them, shared caches may not.
-                headers.setdefault("Cache-Control", "private, no-cache")
+                apply(MutableHeaders(scope=message), hsts=self.hsts)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

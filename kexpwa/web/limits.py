@@ -5,6 +5,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kexpwa.web.sessions import Session
+
 
 class _TooLarge(Exception):
     pass
@@ -18,8 +20,10 @@ class BodyLimitMiddleware:
     async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
         from kexpwa.web.errors import error_response
 
+        # This can answer before the session middleware has run; the page needs a session
+        # (for its CSRF meta tag), so it gets an empty one that is never saved.
         response = error_response(
-            Request(scope),
+            Request({"session": Session(), **scope}),
             413,
             f"That was too large to accept (the limit is {self.max_bytes // 1024} KB).",
         )
