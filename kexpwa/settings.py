@@ -159,6 +159,12 @@ SETTINGS: tuple[Setting, ...] = (
         _int,
     ),
     Setting(
+        "build_id",
+        "KEXPWA_BUILD_ID",
+        "",
+        "Mixed into the service worker's version: a new value makes installed apps update.",
+    ),
+    Setting(
         "test_postgres_url",
         "KEXPWA_TEST_POSTGRES_URL",
         "postgres://postgres@127.0.0.1:5432/postgres",
@@ -187,6 +193,7 @@ class Settings:
     undo_days: int
     offline_horizon_days: int
     sync_max_mutations: int
+    build_id: str
     test_postgres_url: str
     extra: dict[str, Any] = field(default_factory=dict)
 
