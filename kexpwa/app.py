@@ -16,6 +16,7 @@ from kexpwa import settings as settings_module
 from kexpwa.auth.throttle import Throttle
 from kexpwa.config import Config
 from kexpwa.settings import Settings
+from kexpwa.web.compression import CompressionMiddleware
 from kexpwa.web.errors import http_exception, server_error
 from kexpwa.web.headers import SecurityHeadersMiddleware
 from kexpwa.web.limits import BodyLimitMiddleware
@@ -40,6 +41,8 @@ def create_app(settings: Settings | None = None, cfg: Config | None = None) -> S
         debug=settings.debug,
         routes=routes.build(),
         middleware=[
+            # Pages, CSS, JS and sync JSON are text; phones on poor signal pay for every byte.
+            Middleware(CompressionMiddleware, minimum_size=500),
             Middleware(SecurityHeadersMiddleware, hsts=settings.production),
             Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
             Middleware(SessionMiddleware, secret_key=secret, always_secure=settings.production),

@@ -34,7 +34,8 @@ from tests import support
 IN_CI = os.environ.get("CI") == "true"
 PG_URL = settings_module.load().test_postgres_url
 AUTHORITIES = (("edinburgh", "City of Edinburgh Council"), ("east-lothian", "East Lothian Council"))
-TEMPLATE_PREFIX = "kx_tpl"
+# Per test session, so concurrent runs on one server never drop each other's templates.
+TEMPLATE_PREFIX = f"kx_tpl_{os.getpid()}"
 
 
 def _pg_server_url(name: str) -> str:
@@ -100,7 +101,7 @@ class Templates:
 
 
 @pytest.fixture(scope="session")
-def db_templates(tmp_path_factory: pytest.TempPathFactory) -> Templates:
+def db_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
     folder = tmp_path_factory.mktemp("templates")
     asyncio.run(_build_template("sqlite", folder))
     postgres = asyncio.run(_pg_reachable())
@@ -108,7 +109,14 @@ def db_templates(tmp_path_factory: pytest.TempPathFactory) -> Templates:
         raise RuntimeError(f"PostgreSQL at {PG_URL} is required in CI and is not reachable")
     if postgres:
         asyncio.run(_build_template("postgres", folder))
-    return Templates(folder, postgres)
+    yield Templates(folder, postgres)
+    if postgres:
+        asyncio.run(
+            _pg_execute(
+                f"DROP DATABASE IF EXISTS {TEMPLATE_PREFIX}_authority WITH (FORCE)",
+                f"DROP DATABASE IF EXISTS {TEMPLATE_PREFIX}_directory WITH (FORCE)",
+            )
+        )
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
