@@ -63,5 +63,6 @@ def all_kinds() -> tuple[Kind, ...]:
 
 
 def _load() -> None:
-    if not _KINDS:
-        from kexpwa.domain import journal, notes, projects, timelog  # noqa: F401 (registers)
+    # Always import them all: importing one kind's module (say notes, for a constant) must
+    # not hide the others. After the first call this is a dictionary lookup per module.
+    from kexpwa.domain import journal, notes, projects, timelog  # noqa: F401 (registers)

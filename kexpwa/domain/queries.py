@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from tortoise.expressions import Q
@@ -16,7 +16,8 @@ from tortoise.functions import Sum
 from tortoise.queryset import QuerySet
 
 from kexpwa.domain import kinds
-from kexpwa.models.records import Project, TimeEntry
+from kexpwa.domain.text import without_bad
+from kexpwa.models.records import JournalEntry, Project, ProjectStageChange, TimeEntry
 
 PER_PAGE = 20
 SEARCH = {
@@ -43,7 +44,7 @@ class Filters:
     @classmethod
     def parse(cls, params: Any) -> Filters:
         """From query parameters; anything unparseable is ignored rather than an error."""
-        q = str(params.get("q", "")).strip()[:100]
+        q = without_bad(str(params.get("q", ""))).strip()[:100]
         try:
             project_id = uuid.UUID(params.get("project", "")) if params.get("project") else None
         except ValueError:
@@ -52,7 +53,8 @@ class Filters:
             page = max(1, min(int(params.get("page", 1)), 10_000))
         except (TypeError, ValueError):
             page = 1
-        return cls(q=q, project_id=project_id, tag=str(params.get("tag", ""))[:80], page=page)
+        tag = without_bad(str(params.get("tag", "")))[:80]
+        return cls(q=q, project_id=project_id, tag=tag, page=page)
 
     def active(self) -> bool:
         return bool(self.q or self.project_id or self.tag)
@@ -105,6 +107,32 @@ async def get_own(kind_name: str, owner_id: uuid.UUID, record_id: uuid.UUID) -> 
     kind = kinds.get(kind_name)
     assert kind is not None
     return await kind.model.get_or_none(id=record_id, owner_id=owner_id)
+
+
+async def recently_deleted(kind_name: str, owner_id: uuid.UUID, days: int) -> list[Any]:
+    """The owner's records of a kind deleted in the last ``days`` days (still restorable),
+    most recently deleted first; at most a few pages' worth."""
+    kind = kinds.get(kind_name)
+    assert kind is not None
+    since = datetime.now(UTC) - timedelta(days=days)
+    query = kind.model.filter(owner_id=owner_id, deleted_at__gte=since)
+    return list(await query.order_by("-deleted_at").limit(PER_PAGE * 5))
+
+
+async def followups(owner_id: uuid.UUID, entry_id: uuid.UUID) -> list[JournalEntry]:
+    """The owner's live journal entries that grew from the quick note ``entry_id``."""
+    query = scope("journal", owner_id).filter(source_id=entry_id)
+    return list(await query.order_by("-date", "-created_at"))
+
+
+async def stage_history(project_id: uuid.UUID) -> list[ProjectStageChange]:
+    """A project's stages, oldest first, each with the date it was reached."""
+    return list(await ProjectStageChange.filter(project_id=project_id).order_by("changed_at", "id"))
+
+
+async def counts(owner_id: uuid.UUID) -> dict[str, int]:
+    """How many live records of each kind the owner has."""
+    return {kind.name: await scope(kind.name, owner_id).count() for kind in kinds.all_kinds()}
 
 
 def week_of(day: date) -> tuple[date, date]:

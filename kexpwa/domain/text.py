@@ -14,6 +14,12 @@ class FieldError(ValueError):
     """One field's problem, in words a person can act on."""
 
 
+def without_bad(value: str) -> str:
+    """``value`` with control and broken characters removed (for search terms, which are
+    never stored; PostgreSQL rejects NUL in any text parameter)."""
+    return _BAD.sub("", value)
+
+
 def text(value: object, *, label: str, max_length: int, required: bool = False) -> str:
     if value is None:
         value = ""

@@ -59,7 +59,7 @@ async def validate(
 ) -> dict[str, Any]:
     all_data = merged(serialize(current) if current else None, data)
     c = Collector(all_data)
-    if data.get("duration") not in (None, ""):
+    if data.get("duration") is not None:  # typed (an emptied field is an error, not "keep")
         c.field("duration", _duration, attr="minutes")
     elif "minutes" in all_data:
         c.field("minutes", _minutes)
