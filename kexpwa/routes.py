@@ -3,10 +3,12 @@ templates build links from these names with ``url_for``."""
 
 from __future__ import annotations
 
+from types import ModuleType
+
 from starlette.routing import BaseRoute, Mount
 
-from kexpwa.views import auth, home, pwa
-from kexpwa.web.access import ACCESS_ATTR, COUNCIL_STAFF, PUBLIC, SIGNED_IN, route
+from kexpwa.views import auth, home, journal, notes, projects, pwa, timelog
+from kexpwa.web.access import ACCESS_ATTR, CAPTURE, COUNCIL_STAFF, PUBLIC, SIGNED_IN, route
 from kexpwa.web.assets import STATIC_DIR, VersionedStaticFiles
 
 
@@ -14,6 +16,23 @@ def _static() -> Mount:
     files = VersionedStaticFiles(directory=STATIC_DIR)
     setattr(files, ACCESS_ATTR, PUBLIC)
     return Mount("/static", app=files, name="static")
+
+
+def _capture(path: str, views: ModuleType, stem: str, plural: str) -> list[BaseRoute]:
+    """A capture area's routes: list, new, recently deleted, and per record (by its UUID)
+    save (create or change), edit, delete and restore. See kexpwa.views.capture."""
+    one, post = f"{path}/{{id:uuid}}", ["POST"]
+    return [
+        route(path, views.index, access=CAPTURE, name=plural),
+        route(f"{path}/new", views.new, access=CAPTURE, name=f"{stem}_new"),
+        route(f"{path}/deleted", views.deleted, access=CAPTURE, name=f"{plural}_deleted"),
+        route(one, views.save, access=CAPTURE, name=f"{stem}_save", methods=post),
+        route(f"{one}/edit", views.edit, access=CAPTURE, name=f"{stem}_edit"),
+        route(f"{one}/delete", views.delete, access=CAPTURE, name=f"{stem}_delete", methods=post),
+        route(
+            f"{one}/restore", views.restore, access=CAPTURE, name=f"{stem}_restore", methods=post
+        ),
+    ]
 
 
 def build() -> list[BaseRoute]:
@@ -29,5 +48,11 @@ def build() -> list[BaseRoute]:
         route("/device", pwa.device, access=COUNCIL_STAFF, name="device"),
         route("/attention", pwa.attention, access=COUNCIL_STAFF, name="attention"),
         route("/api/session", pwa.session_info, access=SIGNED_IN, name="api_session"),
+        *_capture("/notes", notes, "note", "notes"),
+        *_capture("/journal", journal, "journal", "journal"),
+        route("/journal/{id:uuid}", journal.entry, access=CAPTURE, name="journal_entry"),
+        *_capture("/time", timelog, "time", "time"),
+        *_capture("/projects", projects, "project", "projects"),
+        route("/projects/{id:uuid}", projects.show, access=CAPTURE, name="project"),
         _static(),
     ]

@@ -66,8 +66,23 @@
     }
   });
 
+  // Quick-fill buttons (e.g. durations): shown only with JavaScript; without it the field's
+  // datalist offers the same choices.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-fill]");
+    var group = button && button.closest("[data-quick-fill]");
+    var field = group && document.getElementById(group.getAttribute("data-quick-fill"));
+    if (!field) return;
+    field.value = button.getAttribute("data-fill");
+    field.dispatchEvent(new Event("input", { bubbles: true }));
+    field.focus();
+  });
+
   // Focus the first error summary on full page loads, too.
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-quick-fill][hidden]").forEach(function (group) {
+      group.hidden = false;
+    });
     var summary = document.querySelector(".error-summary");
     if (summary) summary.focus();
     document.querySelectorAll("textarea").forEach(grow);

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
+from kexpwa.domain.durations import format_minutes
 from kexpwa.web import csrf
 from kexpwa.web.assets import assets
 from kexpwa.web.htmx import add_vary, is_htmx
@@ -24,6 +26,23 @@ templates = Jinja2Templates(
     )
 )
 templates.env.globals["static_url"] = assets.url
+
+
+def _day(value: date | datetime | None) -> str:
+    """26 Nov 2026 -> "Thu 26 Nov 2026"; empty for no date."""
+    if value is None:
+        return ""
+    return f"{value:%a} {value.day} {value:%b %Y}"
+
+
+def field_id(name: str) -> str:
+    """A form field's HTML id: ``sections.incident`` -> ``f-sections-incident``."""
+    return "f-" + name.replace(".", "-").replace("_", "-")
+
+
+templates.env.filters["day"] = _day
+templates.env.filters["duration"] = format_minutes
+templates.env.globals["field_id"] = field_id
 
 
 def _context(request: Request) -> dict[str, Any]:

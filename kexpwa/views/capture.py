@@ -1,0 +1,273 @@
+"""What the four capture areas (notes, journal, time, projects) do alike: list with search,
+filters and paging; new and edit forms; save, delete and restore through the one change path.
+
+Each area's view module describes itself with an :class:`Area` and keeps only what is its own.
+Forms post to ``<area>/{id}`` whether the record is new or not; ``version`` in the form tells
+the domain which (see kexpwa.views.forms). With JavaScript the offline layer sends the same
+fields through the sync engine instead, and both end in :func:`kexpwa.domain.changes.upsert`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from kexpwa.domain import changes, queries
+from kexpwa.domain.errors import Gone, Invalid, NotFound, Stale
+from kexpwa.domain.kinds import Context
+from kexpwa.domain.text import today_utc
+from kexpwa.models.account import User
+from kexpwa.views import forms
+from kexpwa.web.access import principal_of
+from kexpwa.web.templating import render
+
+Extras = Callable[[Request, dict[str, Any]], Awaitable[dict[str, Any]]]
+
+
+async def _no_extras(request: Request, values: dict[str, Any]) -> dict[str, Any]:
+    return {}
+
+
+def _no_defaults() -> dict[str, Any]:
+    return {}
+
+
+@dataclass(frozen=True)
+class Area:
+    kind: str  # the domain's kind: "note"
+    folder: str  # templates/<folder>/: "notes"
+    stem: str  # route names: "note" -> note_new, note_save, note_edit, ...
+    list_route: str  # "notes"
+    noun: str  # for people: "note"
+    plural: str  # "notes"
+    summary: Callable[[Any], str]  # one line naming a record, for undo and recently deleted
+    describe: Callable[[Any], list[tuple[str, str]]]  # (label, text) pairs, for conflicts
+    defaults: Callable[[], dict[str, Any]] = _no_defaults  # a new form's values
+    extras: Extras = _no_extras  # what the form needs besides values (pickers, template)
+    to_values: Callable[[Any], dict[str, Any]] | None = None  # record -> form values
+    show_route: str | None = None  # where a saved record is shown; default: the list
+    filters: tuple[str, ...] = field(default=())  # list filters offered: "project", "tag"
+
+    def name(self, action: str) -> str:
+        return f"{self.stem}_{action}"
+
+    def template(self, name: str) -> str:
+        return f"{self.folder}/{name}.html"
+
+
+def owner_of(request: Request) -> uuid.UUID:
+    return principal_of(request).id
+
+
+async def context_of(request: Request) -> Context:
+    user = await User.get(id=owner_of(request))
+    return Context.of(user, request.app.state.settings)
+
+
+def record_id(request: Request) -> uuid.UUID:
+    value = request.path_params["id"]
+    assert isinstance(value, uuid.UUID)
+    return value
+
+
+def list_url(request: Request, area: Area, filters: queries.Filters, page: int = 1) -> str:
+    """The list's address with its search and filters; ``page`` 1 is left out."""
+    params: dict[str, str] = {}
+    if filters.q:
+        params["q"] = filters.q
+    if filters.project_id:
+        params["project"] = str(filters.project_id)
+    if filters.tag:
+        params["tag"] = filters.tag
+    if page > 1:
+        params["page"] = str(page)
+    return str(request.url_for(area.list_route).include_query_params(**params))
+
+
+async def list_page(request: Request, area: Area, extra: dict[str, Any]) -> Response:
+    """The area's list; an htmx request (search as you type, paging) gets ``_list.html``."""
+    owner = owner_of(request)
+    filters = queries.Filters.parse(request.query_params)
+    page = await queries.page(area.kind, owner, filters)
+    undo = None
+    raw = request.query_params.get("deleted", "")
+    if raw:
+        try:
+            deleted = await queries.get_own(area.kind, owner, uuid.UUID(raw))
+        except ValueError:
+            deleted = None
+        if deleted is not None and deleted.deleted_at is not None:
+            undo = deleted
+    context = {
+        "area": area,
+        "filters": filters,
+        "page": page,
+        "undo": undo,
+        "prev_url": list_url(request, area, filters, page.page - 1) if page.page > 1 else "",
+        "next_url": list_url(request, area, filters, page.page + 1)
+        if page.page < page.pages
+        else "",
+        "summary": area.summary,
+        **extra,
+    }
+    return render(request, area.template("list"), context, partial=area.template("_list"))
+
+
+async def render_form(
+    request: Request,
+    area: Area,
+    *,
+    rid: uuid.UUID,
+    version: int | None,
+    values: dict[str, Any],
+    errors: dict[str, str] | None = None,
+    message: str = "",
+    conflict: list[tuple[str, str]] | None = None,
+    status: int = 200,
+    is_new: bool,
+) -> Response:
+    context = {
+        "area": area,
+        "record_id": rid,
+        "version": version or "",
+        "values": values,
+        "errors": errors or {},
+        "message": message,
+        "conflict": conflict,
+        "is_new": is_new,
+        "action": request.url_for(area.name("save"), id=rid),
+        "max_date": (today_utc() + timedelta(days=1)).isoformat(),
+        **await area.extras(request, values),
+    }
+    return render(request, area.template("form"), context, status_code=status)
+
+
+async def new_form(request: Request, area: Area, values: dict[str, Any] | None = None) -> Response:
+    """A blank form with a fresh record id in it from the start (drafts key on it)."""
+    return await render_form(
+        request,
+        area,
+        rid=uuid.uuid4(),
+        version=None,
+        values={**area.defaults(), **(values or {})},
+        is_new=True,
+    )
+
+
+async def own_live(request: Request, area: Area) -> Any:
+    """The owner's record named in the URL; 404 if it is not theirs, missing or deleted."""
+    record = await queries.get_own(area.kind, owner_of(request), record_id(request))
+    if record is None:
+        raise HTTPException(404)
+    if record.deleted_at is not None:
+        raise HTTPException(404, f"This {area.noun} was deleted. Restore it to open it again.")
+    return record
+
+
+def values_of(area: Area, record: Any) -> dict[str, Any]:
+    if area.to_values is not None:
+        return area.to_values(record)
+    return changes.kind_of(area.kind).serialize(record)
+
+
+async def edit_form(request: Request, area: Area) -> Response:
+    record = await own_live(request, area)
+    return await render_form(
+        request,
+        area,
+        rid=record.id,
+        version=record.version,
+        values=values_of(area, record),
+        is_new=False,
+    )
+
+
+async def save(request: Request, area: Area) -> Response:
+    """Create or change the record named in the URL: one call to ``changes.upsert``.
+
+    Invalid input comes back as the form with field messages (422); a stale version as the
+    form with both texts, theirs kept in the fields (409). Someone else's record is a 404."""
+    sent = await forms.read(request, area.kind)
+    ctx = await context_of(request)
+    try:
+        applied = await changes.upsert(ctx, area.kind, sent.id, sent.data, sent.version)
+    except Stale as exc:
+        return await render_form(
+            request,
+            area,
+            rid=sent.id,
+            version=exc.current_version,
+            values=sent.data,
+            message=exc.message,
+            conflict=area.describe(exc.current),
+            status=409,
+            is_new=False,
+        )
+    except Invalid as exc:
+        return await render_form(
+            request,
+            area,
+            rid=sent.id,
+            version=sent.version,
+            values=sent.data,
+            errors=forms.field_errors(exc.fields) or {"form": exc.message},
+            message=exc.message,
+            status=422,
+            is_new=sent.version is None,
+        )
+    except NotFound as exc:
+        raise HTTPException(404, exc.message) from None
+    if area.show_route:
+        target = request.url_for(area.show_route, id=applied.record.id)
+    else:
+        target = request.url_for(area.list_route)
+    return RedirectResponse(str(target), status_code=303)
+
+
+async def delete(request: Request, area: Area) -> Response:
+    """Soft delete, then the list with "Deleted. Undo" at the top."""
+    form = await request.form()
+    rid = forms.record_id(form, record_id(request))
+    try:
+        await changes.delete(
+            await context_of(request), area.kind, rid, forms.base_version(form.get("version"))
+        )
+    except Stale:
+        raise HTTPException(
+            409,
+            f"This {area.noun} was changed somewhere else since you opened it. "
+            "Open it again, check it, then delete it if you still want to.",
+        ) from None
+    except NotFound as exc:
+        raise HTTPException(404, exc.message) from None
+    target = request.url_for(area.list_route).include_query_params(deleted=str(rid))
+    return RedirectResponse(str(target), status_code=303)
+
+
+async def restore(request: Request, area: Area) -> Response:
+    form = await request.form()
+    rid = forms.record_id(form, record_id(request))
+    try:
+        await changes.restore(await context_of(request), area.kind, rid)
+    except NotFound as exc:
+        raise HTTPException(404, exc.message) from None
+    except Gone as exc:
+        raise HTTPException(410, exc.message) from None
+    return RedirectResponse(str(request.url_for(area.list_route)), status_code=303)
+
+
+async def recently_deleted(request: Request, area: Area) -> Response:
+    days = int(request.app.state.settings.undo_days)
+    items = await queries.recently_deleted(area.kind, owner_of(request), days)
+    return render(
+        request,
+        "capture/deleted.html",
+        {"area": area, "items": items, "summary": area.summary, "undo_days": days},
+    )
