@@ -6,13 +6,26 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from kexpwa import db
-from kexpwa.web.access import principal_of
+from kexpwa.domain import queries
+from kexpwa.domain.text import today_utc
+from kexpwa.web.access import CAPTURE, principal_of
 from kexpwa.web.templating import render
 
 
 async def home(request: Request) -> Response:
+    """Quick actions (new note, quick reflection, log time) and counts, for people who capture."""
     principal = principal_of(request)
-    return render(request, "home.html", {"principal": principal})
+    captures = CAPTURE.allows(principal)
+    counts: dict[str, int] = {}
+    totals: dict[str, int] = {}
+    if captures:
+        counts = await queries.counts(principal.id)
+        totals = await queries.time_totals([principal.id], *queries.week_of(today_utc()))
+    return render(
+        request,
+        "home.html",
+        {"principal": principal, "captures": captures, "counts": counts, "totals": totals},
+    )
 
 
 async def healthz(request: Request) -> Response:
