@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 MAX_MINUTES = 24 * 60
+MAX_TEXT = 30  # "1 hour 30 minutes" is 17 characters
 QUICK_ADD = (15, 30, 45, 60, 90, 120)
 
 _UNIT_H = r"(?:h|hr|hrs|hour|hours)"
@@ -30,6 +31,9 @@ def parse(text: str) -> int:
     cleaned = " ".join(text.strip().lower().replace(",", ".").split())
     if not cleaned:
         raise DurationError("Enter how long it took, for example 1h 30 or 45.")
+    if len(cleaned) > MAX_TEXT:
+        # Long digit runs overflow float() or exceed int()'s digit limit; no real one is long.
+        raise DurationError("That is too long for a duration. Try 1h 30, 90 (minutes) or 1.5h.")
     for pattern in _PATTERNS:
         match = pattern.match(cleaned)
         if not match:
