@@ -87,7 +87,7 @@
 
   // Queue a mutation: seq, client_id, base_version and the local record copy are all settled
   // in the same strict transaction, before any network attempt.
-  function enqueue(kind, op, recordId, data, formVersion) {
+  function enqueue(kind, op, recordId, data, formVersion, extra) {
     return tx(["meta", "outbox", "records"], "readwrite", function (t) {
       var meta = t.objectStore("meta");
       var records = t.objectStore("records");
@@ -99,6 +99,9 @@
           meta.put(seq + 1, "next_seq");
           var base = local ? local.local_version : (formVersion || 0);
           var mutation = {
+            // An edit on top of an edit still in the queue names it (see PROTOCOL.md,
+            // "Offline edits on top of offline edits").
+            base_mutation_id: local && local.pending && local.last_mutation_id || undefined,
             seq: seq,
             client_id: clientId,
             mutation_id: uuid(),
@@ -109,10 +112,13 @@
             client_time: new Date().toISOString(),
             queued_at: Date.now()
           };
+          if (extra && extra.base_version !== undefined) mutation.base_version = extra.base_version || null;
+          if (extra && extra.resolves) mutation.resolves = extra.resolves;
+          if (extra && extra.base_version !== undefined) delete mutation.base_mutation_id;
           t.objectStore("outbox").add(mutation);
           var merged = Object.assign({}, local ? local.data : {}, data || {});
           records.put({
-            key: key, kind: kind, id: recordId,
+            key: key, kind: kind, id: recordId, last_mutation_id: mutation.mutation_id,
             version: local ? local.version : (formVersion || 0),
             local_version: (base || 0) + 1,
             deleted: op === "delete" ? true : (op === "restore" ? false : (local ? local.deleted : false)),

@@ -43,8 +43,32 @@
   }
 
   function wireMutation(m) {
-    return { mutation_id: m.mutation_id, seq: m.seq, kind: m.kind, record_id: m.record_id,
-             base_version: m.base_version, data: m.data, client_time: m.client_time };
+    var wire = { mutation_id: m.mutation_id, seq: m.seq, kind: m.kind, record_id: m.record_id,
+                 base_version: m.base_version, client_time: m.client_time };
+    if (m.data) wire.data = m.data;
+    if (m.base_mutation_id) wire.base_mutation_id = m.base_mutation_id;
+    if (m.resolves) wire.resolves = m.resolves;
+    return wire;
+  }
+
+  // Renumber every queued mutation consecutively from ``first`` (PROTOCOL.md, "Recovering
+  // from out_of_order"); ids and order are kept, so the server still recognises taken ones.
+  function renumber(first, newClient) {
+    return S.tx(["meta", "outbox"], "readwrite", function (t) {
+      var outbox = t.objectStore("outbox");
+      return S.all(outbox).then(function (items) {
+        items.sort(function (a, b) { return a.seq - b.seq; });
+        items.forEach(function (m) { outbox.delete(m.seq); });
+        items.forEach(function (m, i) {
+          m.seq = first + i;
+          if (newClient) m.client_id = newClient;
+          outbox.put(m);
+        });
+        var meta = t.objectStore("meta");
+        meta.put(first + items.length, "next_seq");
+        if (newClient) meta.put(newClient, "client_id");
+      });
+    });
   }
 
   function kindOf(m) { return m.kind.split(".")[0]; }
@@ -58,7 +82,8 @@
       var touched = {};
       results.forEach(function (r) {
         var m = bySeq[r.mutation_id];
-        if (!m) return;
+        if (!m || r.status === "out_of_order") return;  // not taken: stays queued
+        if (r.status === "duplicate") r = Object.assign({}, r, { status: r.original_status || "applied" });
         outbox.delete(m.seq);
         var key = kindOf(m) + ":" + m.record_id;
         touched[key] = touched[key] || { result: r, m: m };
@@ -66,7 +91,8 @@
         if (r.status === "conflict" || r.status === "rejected") {
           tray.put(Object.assign({}, m, {
             status: r.status, code: r.code || r.status, message: r.message || "",
-            fields: r.fields || {}, server: r.current || null, settled_at: Date.now()
+            fields: r.fields || {}, server: r.current || null, conflict_id: r.conflict_id || null,
+            settled_at: Date.now()
           }));
         }
       });
@@ -95,6 +121,7 @@
 
   function pushAll() {
     var size = BATCH;
+    var recovered = false;
     function round() {
       return S.tx(["outbox"], "readonly", function (t) { return S.all(t.objectStore("outbox")); })
         .then(function (items) {
@@ -111,8 +138,25 @@
           }).then(function (response) {
             if (response.ok) {
               return response.json().then(function (payload) {
-                return settle(batch, payload.results || []);
-              }).then(function () { emit({ type: "pushed", count: batch.length }); return round(); });
+                var results = payload.results || [];
+                var stuck = results.filter(function (r) { return r.status === "out_of_order"; })[0];
+                return settle(batch, results).then(function () {
+                  emit({ type: "pushed", count: batch.length });
+                  if (!stuck) return round();
+                  if (stuck.code === "seq_gap" || stuck.code === "seq_reused") {
+                    if (recovered) throw new Error("push out of order twice");
+                    recovered = true;
+                    return renumber(stuck.expected_seq || (payload.last_seq + 1)).then(round);
+                  }
+                  return round();
+                });
+              });
+            }
+            if (response.status === 409) {
+              // client_mismatch: this install's id belongs to another account; start afresh.
+              if (recovered) throw new Error("client mismatch twice");
+              recovered = true;
+              return renumber(1, S.uuid()).then(round);
             }
             if (response.status === 401 || response.status === 403) {
               state.signedOut = true;
@@ -146,18 +190,38 @@
         return response.json().then(function (payload) {
           return S.tx(["meta", "records", "outbox"], "readwrite", function (t) {
             var records = t.objectStore("records");
-            return S.all(t.objectStore("outbox")).then(function (left) {
-              var pending = {};
-              left.forEach(function (m) { pending[kindOf(m) + ":" + m.record_id] = true; });
-              (payload.changes || []).forEach(function (c) {
-                var key = c.kind + ":" + c.record_id;
-                if (pending[key]) return;  // local changes win on the device until they are settled
-                records.put({ key: key, kind: c.kind, id: c.record_id, version: c.version,
-                  local_version: c.version, deleted: !!c.deleted, data: c.data || {},
-                  read_only: !!c.read_only, pending: false });
+            var meta = t.objectStore("meta");
+            return Promise.all([S.all(t.objectStore("outbox")), S.all(records), S.get(meta, "pass")])
+              .then(function (v) {
+                var pending = {};
+                v[0].forEach(function (m) { pending[kindOf(m) + ":" + m.record_id] = true; });
+                var pass = v[2] || 0;
+                if (payload.reset) {
+                  // Start again: mark everything, keep what this pass sends (PROTOCOL.md).
+                  pass += 1;
+                  meta.put(pass, "pass");
+                  meta.put(true, "resetting");
+                }
+                var sent = {};
+                (payload.changes || []).forEach(function (c) {
+                  var key = c.kind + ":" + c.record_id;
+                  sent[key] = true;
+                  if (pending[key]) return;  // local changes win on the device until settled
+                  if (c.deleted) { records.delete(key); return; }
+                  records.put({ key: key, kind: c.kind, id: c.record_id, version: c.version,
+                    local_version: c.version, deleted: false, data: c.data || {},
+                    read_only: !!c.read_only, pending: false, pass: pass });
+                });
+                return S.get(meta, "resetting").then(function (resetting) {
+                  if (resetting && !payload.has_more) {
+                    v[1].forEach(function (r) {
+                      if (r.pass !== pass && !sent[r.key] && !pending[r.key]) records.delete(r.key);
+                    });
+                    meta.delete("resetting");
+                  }
+                  meta.put(payload.cursor, "cursor");
+                });
               });
-              t.objectStore("meta").put(payload.cursor, "cursor");
-            });
           }).then(function () { return payload.has_more ? page() : true; });
         });
       });

@@ -39,9 +39,14 @@
     return S.tx(["attention"], "readwrite", function (t) { t.objectStore("attention").delete(id); });
   }
 
+  // A resolution is a new change based on the server's current version; naming the kept
+  // conflict marks it resolved on the server too.
   function resend(item, data, op) {
     var kind = item.kind.split(".")[0];
-    return S.enqueue(kind, op || "upsert", item.record_id, data, 0)
+    var extra = {};
+    if (item.server) extra.base_version = item.server.version;
+    if (item.conflict_id) extra.resolves = [item.conflict_id];
+    return S.enqueue(kind, op || "upsert", item.record_id, data, 0, extra)
       .then(function () { return removeItem(item.mutation_id); })
       .then(function () { Y.flush({ force: true }); render(); });
   }
@@ -100,7 +105,12 @@
     var isDelete = item.kind.indexOf(".delete") > 0;
     if (item.status === "conflict") {
       add("Keep mine", function () { resend(item, isDelete ? null : item.data, isDelete ? "delete" : "upsert"); });
-      add("Keep theirs", function () { removeItem(item.mutation_id).then(render); });
+      add("Keep theirs", function () {
+        // Keeping a server-side delete needs no change; otherwise an empty change based on the
+        // server's version keeps its text and closes the kept conflict.
+        if (item.server && item.server.deleted) removeItem(item.mutation_id).then(render);
+        else resend(item, {}, "upsert");
+      });
       if (!isDelete) add("Merge by hand", function () { row.remove(); editor(item, li); });
     } else {
       if (!isDelete) add("Edit and send again", function () { row.remove(); editor(item, li); });
