@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import NoMatchFound
 
+from kexpwa.domain import journal_templates
 from kexpwa.web import csrf
 from kexpwa.web.access import principal_of
 from kexpwa.web.assets import STATIC_DIR, assets
@@ -27,6 +28,7 @@ WARM_ROUTES = (
     "journal",
     "journal_new",
     "time",
+    "time_new",
     "projects",
     "project_new",
     "attention",
@@ -128,6 +130,9 @@ async def session_info(request: Request) -> Response:
     pages to keep ready offline. 401 when signed out."""
     principal = principal_of(request)
     warm = [str(request.url_for(name).path) for name in WARM_ROUTES if _has_route(request, name)]
+    if _has_route(request, "journal_new"):
+        new_entry = str(request.url_for("journal_new").path)
+        warm += [f"{new_entry}?template={key}" for key in journal_templates.TEMPLATES]
     return JSONResponse(
         {"user": user_key(request, principal), "csrf": csrf.token_for(request), "warm": warm},
         headers={"Cache-Control": "no-store"},
