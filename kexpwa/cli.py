@@ -1,4 +1,5 @@
-"""The kexpwa command line: serve (the default), init, migrate, demo, user add."""
+"""The kexpwa command line: serve (the default), init, migrate, demo, user add,
+purge-tombstones."""
 
 from __future__ import annotations
 
@@ -176,6 +177,36 @@ def user_add(
     created = _run(lambda: _with_databases(cfg, work))
     where = "research directory" if research else authority
     click.echo(f"Created {created.username} in {where}.")
+
+
+@cli.command("purge-tombstones")
+@click.option("--authority", help="Only this council (default: every configured one).")
+def purge_tombstones(authority: str | None) -> None:
+    """Remove deleted entries older than the offline horizon (KEXPWA_OFFLINE_HORIZON_DAYS)."""
+    from kexpwa.domain import tombstones
+
+    settings = _settings()
+    cfg = _config(settings)
+    if authority is not None and authority not in cfg.slugs:
+        raise click.ClickException(
+            f"unknown authority {authority!r}; configured: {', '.join(cfg.slugs)}"
+        )
+    days = settings.offline_horizon_days
+    if days < 1:
+        raise click.ClickException("KEXPWA_OFFLINE_HORIZON_DAYS must be at least 1.")
+
+    async def work() -> dict[str, tombstones.Purged]:
+        done = {}
+        for slug in [authority] if authority else cfg.slugs:
+            with tenancy.bound(slug):
+                done[slug] = await tombstones.purge(days)
+        return done
+
+    for slug, purged in _run(lambda: _with_databases(cfg, work)).items():
+        counts = ", ".join(f"{kind} {n}" for kind, n in sorted(purged.counts.items()))
+        click.echo(
+            f"{slug}: purged {purged.total} deleted entries older than {days} days ({counts})"
+        )
 
 
 def main() -> None:

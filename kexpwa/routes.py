@@ -8,6 +8,7 @@ from types import ModuleType
 from starlette.routing import BaseRoute, Mount
 
 from kexpwa.views import auth, home, journal, notes, projects, pwa, timelog
+from kexpwa.views import sync as sync_views
 from kexpwa.web.access import ACCESS_ATTR, CAPTURE, COUNCIL_STAFF, PUBLIC, SIGNED_IN, route
 from kexpwa.web.assets import STATIC_DIR, VersionedStaticFiles
 
@@ -54,5 +55,8 @@ def build() -> list[BaseRoute]:
         *_capture("/time", timelog, "time", "time"),
         *_capture("/projects", projects, "project", "projects"),
         route("/projects/{id:uuid}", projects.show, access=CAPTURE, name="project"),
+        route("/sync/push", sync_views.push, access=CAPTURE, name="sync_push", methods=["POST"]),
+        route("/sync/pull", sync_views.pull, access=CAPTURE, name="sync_pull"),
+        route("/sync/conflicts", sync_views.conflict_list, access=CAPTURE, name="sync_conflicts"),
         _static(),
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
@@ -18,6 +19,9 @@ class ChangeCounter(Model):
 
     id = fields.IntField(primary_key=True)
     value = fields.BigIntField(default=0)
+    # The highest change number of any purged tombstone: a pull cursor below it may have
+    # missed a delete, so such a device starts again from the beginning (see sync/PROTOCOL.md).
+    purged_through = fields.BigIntField(default=0, db_default=0)
 
     class Meta:
         table = "change_counter"
@@ -30,6 +34,7 @@ class SyncClient(Model):
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "authority.User", related_name="sync_clients", on_delete=fields.CASCADE
     )
+    user_id: uuid.UUID
     last_seq = fields.BigIntField(default=0)
     created_at = fields.DatetimeField(auto_now_add=True)
     last_seen_at = fields.DatetimeField(auto_now=True)
@@ -45,10 +50,12 @@ class AppliedMutation(Model):
     client: fields.ForeignKeyRelation[SyncClient] = fields.ForeignKeyField(
         "authority.SyncClient", related_name="mutations", on_delete=fields.CASCADE
     )
+    client_id: uuid.UUID
     seq = fields.BigIntField()
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "authority.User", related_name="applied_mutations", on_delete=fields.CASCADE
     )
+    user_id: uuid.UUID
     kind = fields.CharField(max_length=32)
     record_id = fields.UUIDField()
     status = fields.CharField(max_length=16)
@@ -68,6 +75,7 @@ class Conflict(Model):
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "authority.User", related_name="conflicts", on_delete=fields.CASCADE
     )
+    user_id: uuid.UUID
     kind = fields.CharField(max_length=32)
     record_id = fields.UUIDField(db_index=True)
     base_version = fields.IntField(null=True)

@@ -1,0 +1,68 @@
+"""The pull side on Tortoise: the changes a reader may see, in change-number order.
+
+Which rows and what of them is decided by :mod:`kexpwa.domain.visibility`; this module only
+pages through the four record tables as if they were one, ordered by ``change_no``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kexpwa.domain import kinds, visibility
+from kexpwa.domain.kinds import Kind
+from kexpwa.domain.visibility import Reader
+from kexpwa.models.sync import ChangeCounter
+from sync.ports import Marks, Page
+
+
+def _change(kind: Kind, record: Any, view: visibility.View) -> dict[str, Any]:
+    change: dict[str, Any] = {
+        "kind": kind.name,
+        "record_id": str(record.id),
+        "version": record.version,
+        "deleted": view.deleted,
+        "read_only": view.read_only,
+        "data": view.data,
+    }
+    if view.read_only:
+        change["owner_name"] = view.owner_name
+    return change
+
+
+class TortoiseFeed:
+    def __init__(self, reader: Reader) -> None:
+        self.reader = reader
+
+    async def scope(self) -> str:
+        return self.reader.scope
+
+    async def marks(self) -> Marks:
+        counter = await ChangeCounter.get(id=1)
+        return Marks(high=int(counter.value), purged_through=int(counter.purged_through))
+
+    def _rows(self, kind: Kind, after: int, upto: int) -> Any:
+        where = visibility.candidates(self.reader, kind.name)
+        return kind.model.filter(where, change_no__gt=after, change_no__lte=upto)
+
+    async def page(self, after: int, upto: int, limit: int) -> Page:
+        # First the numbers alone (cheap), to find where a page of ``limit`` rows ends across
+        # the four tables; then the rows up to there.
+        numbers: list[int] = []
+        for kind in kinds.all_kinds():
+            head = self._rows(kind, after, upto).order_by("change_no").limit(limit + 1)
+            numbers.extend(await head.values_list("change_no", flat=True))
+        if not numbers:
+            return Page([], upto, has_more=False)
+        numbers.sort()
+        has_more = len(numbers) > limit
+        last = numbers[min(limit, len(numbers)) - 1]
+        rows: list[tuple[int, Kind, Any]] = []
+        for kind in kinds.all_kinds():
+            rows.extend((r.change_no, kind, r) for r in await self._rows(kind, after, last))
+        rows.sort(key=lambda row: row[0])
+        changes = []
+        for _, kind, record in rows:
+            view = visibility.view(self.reader, kind, record)
+            if view is not None:
+                changes.append(_change(kind, record, view))
+        return Page(changes, last, has_more)

@@ -1,0 +1,128 @@
+"""The push side on Tortoise: devices, the mutation log, one transaction per mutation.
+
+Each unit is ``in_transaction`` on the bound authority, starting with ``SELECT ... FOR UPDATE``
+on the device's row (PostgreSQL; SQLite runs one transaction at a time per process anyway).
+Lock order is always device row, then the record (in ``changes``), then the change counter,
+the same order a form post takes after its first step, so pushes and form posts cannot
+deadlock on each other's locks; a deadlock or busy database elsewhere is retried whole.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+import asyncpg
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import IntegrityError, OperationalError
+from tortoise.transactions import in_transaction
+
+from kexpwa import tenancy
+from kexpwa.domain.kinds import Context
+from kexpwa.models.sync import AppliedMutation, SyncClient
+from kexpwa.syncing import apply
+from sync.envelope import Mutation
+from sync.ports import AlreadyRecorded, ClientMismatch, Result, Stored, Transient
+
+TRANSIENT_PG = (
+    asyncpg.exceptions.TransactionRollbackError,
+    asyncpg.exceptions.LockNotAvailableError,
+)
+
+
+def _transient(exc: BaseException) -> bool:
+    if isinstance(exc, TRANSIENT_PG) or isinstance(exc.__cause__, TRANSIENT_PG):
+        return True
+    return isinstance(exc, OperationalError) and "locked" in str(exc)
+
+
+class TortoiseUnit:
+    def __init__(self, store: TortoiseStore, conn: BaseDBAsyncClient, client: SyncClient) -> None:
+        self.store = store
+        self.conn = conn
+        self.client = client
+
+    @property
+    def last_seq(self) -> int:
+        return int(self.client.last_seq)
+
+    async def stored(self, mutation_id: uuid.UUID) -> Stored | None:
+        return await self.store.stored(mutation_id, self.conn)
+
+    async def apply(self, mutation: Mutation) -> Result:
+        return await apply.apply(self.store.ctx, mutation, self.client.id, self.conn)
+
+    async def record(self, mutation: Mutation, result: Result) -> None:
+        try:
+            await AppliedMutation.create(
+                mutation_id=mutation.mutation_id,
+                client_id=self.client.id,
+                seq=mutation.seq,
+                user_id=self.store.ctx.actor.id,
+                kind=mutation.kind[:32],
+                record_id=mutation.record_id,
+                status=result["status"],
+                result=result,
+                using_db=self.conn,
+            )
+        except IntegrityError:
+            raise AlreadyRecorded() from None
+
+    async def advance(self, seq: int) -> None:
+        await (
+            SyncClient.filter(id=self.client.id)
+            .using_db(self.conn)
+            .update(last_seq=seq, last_seen_at=datetime.now(UTC))
+        )
+        self.client.last_seq = seq
+
+
+class TortoiseStore:
+    """Pushes of one signed-in user, on the bound authority's database."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.kinds = apply.known_kinds()
+
+    async def register(self, client_id: uuid.UUID) -> int:
+        client = await SyncClient.get_or_none(id=client_id)
+        if client is None:
+            try:
+                client = await SyncClient.create(id=client_id, user_id=self.ctx.actor.id)
+            except IntegrityError:  # registered by a concurrent push a moment ago
+                client = await SyncClient.get(id=client_id)
+        if client.user_id != self.ctx.actor.id:
+            raise ClientMismatch()
+        return int(client.last_seq)
+
+    @asynccontextmanager
+    async def unit(self, client_id: uuid.UUID) -> AsyncIterator[TortoiseUnit]:
+        try:
+            async with in_transaction(tenancy.alias(tenancy.current())) as conn:
+                query = SyncClient.filter(id=client_id).select_for_update().using_db(conn)
+                client = await query.get()
+                yield TortoiseUnit(self, conn, client)
+        except AlreadyRecorded:
+            raise
+        except IntegrityError as exc:
+            # A concurrent push created the same record id first; the retry sees it.
+            raise Transient() from exc
+        except Exception as exc:
+            if _transient(exc):
+                raise Transient() from exc
+            raise
+
+    async def stored(
+        self, mutation_id: uuid.UUID, conn: BaseDBAsyncClient | None = None
+    ) -> Stored | None:
+        query = AppliedMutation.filter(mutation_id=mutation_id)
+        row = await (query.using_db(conn) if conn else query).first()
+        if row is None:
+            return None
+        return Stored(result=dict(row.result), mine=row.user_id == self.ctx.actor.id)
+
+    async def last_seq(self, client_id: uuid.UUID) -> int:
+        client = await SyncClient.get(id=client_id)
+        return int(client.last_seq)

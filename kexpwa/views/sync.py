@@ -1,0 +1,81 @@
+"""The sync endpoints: thin wrappers that hand the body or query to the ``sync`` engine with
+the Tortoise store and feed of the signed-in user's authority. Protocol: sync/PROTOCOL.md.
+
+Every answer is JSON. Sign-in (401) and CSRF/role (403) are decided by the route guard before
+these run; request errors from the engine carry their catalogue code and status.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from tortoise.exceptions import DBConnectionError
+
+import sync
+from kexpwa.domain import visibility
+from kexpwa.domain.kinds import Context
+from kexpwa.models.account import User
+from kexpwa.settings import Settings
+from kexpwa.syncing import conflicts
+from kexpwa.syncing.feed import TortoiseFeed
+from kexpwa.syncing.store import TortoiseStore
+from kexpwa.web.access import principal_of
+from sync.errors import SyncError
+
+log = logging.getLogger(__name__)
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _answer(body: object, status: int = 200) -> Response:
+    headers = dict(NO_STORE)
+    if status == 503:
+        headers["Retry-After"] = "5"
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _error(exc: SyncError) -> Response:
+    return _answer(exc.body(), exc.status)
+
+
+async def _actor(request: Request) -> User:
+    user = await User.get_or_none(id=principal_of(request).id, is_active=True)
+    if user is None:  # deactivated since the session was checked, a moment ago
+        raise SyncError("unavailable")
+    return user
+
+
+async def push(request: Request) -> Response:
+    """POST /sync/push: apply a batch of mutations, each exactly once, in seq order."""
+    settings: Settings = request.app.state.settings
+    limits = sync.Limits(settings.sync_max_mutations, settings.max_body_bytes)
+    try:
+        store = TortoiseStore(Context.of(await _actor(request), settings))
+        return _answer(await sync.push(store, await request.body(), limits))
+    except SyncError as exc:
+        return _error(exc)
+    except (OSError, DBConnectionError):
+        log.warning("sync push: database unreachable")
+        return _error(SyncError("unavailable"))
+
+
+async def pull(request: Request) -> Response:
+    """GET /sync/pull?cursor=&limit=: the changes this user may read after the cursor."""
+    params = request.query_params
+    try:
+        user = await _actor(request)
+        feed = TortoiseFeed(await visibility.reader_for(user.id, user.role))
+        return _answer(await sync.pull(feed, params.get("cursor"), params.get("limit")))
+    except SyncError as exc:
+        return _error(exc)
+    except (OSError, DBConnectionError):
+        log.warning("sync pull: database unreachable")
+        return _error(SyncError("unavailable"))
+
+
+async def conflict_list(request: Request) -> Response:
+    """GET /sync/conflicts[?include=resolved]: the signed-in user's kept losing payloads."""
+    include_resolved = request.query_params.get("include") == "resolved"
+    found = await conflicts.listed(principal_of(request).id, include_resolved=include_resolved)
+    return _answer({"conflicts": found})
