@@ -52,7 +52,10 @@ def precache_urls() -> list[str]:
 def _sw_source(request: Request) -> str:
     urls = precache_urls()
     offline = str(request.url_for("offline").path)
-    version = hashlib.sha256((SW_SOURCE.read_text() + json.dumps(urls)).encode()).hexdigest()[:16]
+    # A deploy can force installed apps onto a new worker by changing KEXPWA_BUILD_ID.
+    build = request.app.state.settings.build_id
+    source = SW_SOURCE.read_text()
+    version = hashlib.sha256((source + json.dumps(urls) + build).encode()).hexdigest()[:16]
     return (
         SW_SOURCE.read_text()
         .replace("__VERSION__", version)

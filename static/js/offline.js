@@ -72,15 +72,24 @@
   }
 
   function restoreDraft(form) {
-    return S.tx(["drafts"], "readonly", function (t) { return S.get(t.objectStore("drafts"), draftKey(form)); })
+    return S.tx(["drafts", "records"], "readonly", function (t) {
+      return S.get(t.objectStore("drafts"), draftKey(form)).then(function (draft) {
+        if (!draft || !draft.fields.id) return draft;
+        // A "new" draft whose record was saved meanwhile must not reuse that record's id.
+        return S.get(t.objectStore("records"), draft.kind + ":" + draft.fields.id).then(function (saved) {
+          if (saved) delete draft.fields.id;
+          return draft;
+        });
+      });
+    })
       .then(function (draft) {
         var idField = field(form, "id");
         var version = field(form, "version");
         var isNew = !version || !version.value || version.value === "0";
-        if (!draft) {
+        if (!draft || !("id" in draft.fields)) {
           // A cached "new" form would otherwise reuse the id it was rendered with.
           if (isNew && idField) { idField.value = S.uuid(); form.setAttribute("data-record-id", idField.value); }
-          return;
+          if (!draft) return;
         }
         $all("input, textarea, select", form).forEach(function (el) {
           if (!el.name || el.name === "csrf_token") return;
@@ -126,8 +135,17 @@
     var restoreKind = form.getAttribute("data-restore-kind");
     if (!kind && !delKind && !restoreKind) return;
     if (!window.indexedDB) return;  // the ordinary form post still works
-    if (kind && !form.checkValidity()) return;
     event.preventDefault();
+    if (kind && !form.checkValidity()) {
+      // The form says what is missing; nothing is queued, and the text stays on screen.
+      form.reportValidity();
+      return;
+    }
+    if (kind) {
+      // No draft may be written after the entry itself is saved.
+      clearTimeout(draftTimers[draftKey(form)]);
+      form.setAttribute("data-saved", "yes");
+    }
     var idField = field(form, "id"), version = field(form, "version");
     var recordId = idField && idField.value;
     var formVersion = version && version.value ? parseInt(version.value, 10) : 0;
@@ -210,6 +228,16 @@
     });
   }
 
+  // After a sync, fetch the list again (the same partial htmx search uses) so synced entries
+  // show as the server has them; what is still waiting is overlaid again.
+  function refreshList() {
+    var list = $("[data-list-kind]");
+    var region = list && list.closest(".results");
+    if (!region || !window.htmx) return;
+    window.htmx.ajax("GET", location.pathname + location.search, { target: region, swap: "innerHTML" })
+      .then(overlayList, function () { /* offline again: keep what is shown */ });
+  }
+
   // ---- banners, update prompt, install hint ----
   function showBanner(text, kind, action) {
     var box = document.getElementById("kx-banner");
@@ -244,7 +272,11 @@
       var data = event.data || {};
       if (data.type === "sync") afterSync(data.detail);
     });
-    navigator.serviceWorker.register(config.sw, { scope: "/" }).then(function (reg) {
+    // Registering fails while offline; the existing registration still serves, so watch it
+    // for updates whichever way we get it.
+    navigator.serviceWorker.register(config.sw, { scope: "/" }).catch(function () { /* offline */ });
+    navigator.serviceWorker.ready.then(function (reg) {
+      window.addEventListener("online", function () { reg.update().catch(function () {}); });
       if (reg.waiting && navigator.serviceWorker.controller) { window.kxUpdating = true; offerUpdate(reg.waiting); }
       reg.addEventListener("updatefound", function () {
         var incoming = reg.installing;
@@ -341,7 +373,7 @@
     if (detail.type === "pushed" && $("[data-list-kind]") && !document.querySelector("form[data-kind]")) {
       window.kxNeedsRefresh = true;
     }
-    if (detail.type === "synced" && window.kxNeedsRefresh) { window.kxNeedsRefresh = false; location.reload(); }
+    if (detail.type === "synced" && window.kxNeedsRefresh) { window.kxNeedsRefresh = false; refreshList(); }
   }
 
   function flush(force) {
@@ -355,7 +387,7 @@
   document.addEventListener("submit", onSubmit);
   document.addEventListener("input", function (event) {
     var form = event.target && event.target.form;
-    if (!form || !form.hasAttribute("data-kind")) return;
+    if (!form || !form.hasAttribute("data-kind") || form.hasAttribute("data-saved")) return;
     var key = draftKey(form);
     clearTimeout(draftTimers[key]);
     draftTimers[key] = setTimeout(function () { saveDraft(form); }, 400);

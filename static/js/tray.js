@@ -139,6 +139,12 @@
         li.appendChild(el("p", {}, item.status === "conflict"
           ? "This entry was changed on another device or by the server since you edited it. Both versions are kept until you choose."
           : "The server could not accept this entry: " + (item.message || "it was not valid.")));
+        var problems = Object.keys(item.fields || {});
+        if (problems.length) {
+          var ul = el("ul");
+          problems.forEach(function (name) { ul.appendChild(el("li", {}, item.fields[name])); });
+          li.appendChild(ul);
+        }
         if (item.status === "conflict") li.appendChild(sideBySide(item));
         actions(item, li);
         tray.appendChild(li);
