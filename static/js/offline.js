@@ -362,9 +362,16 @@
   }
 
   // ---- sync triggers ----
+  var retryTimer = null;
+
   function afterSync(detail) {
     renderStatus();
     if (!detail) return;
+    if (detail.type === "error" && detail.retryAt) {
+      // Back off, then try again by ourselves: the queue must not wait for the next trigger.
+      clearTimeout(retryTimer);
+      retryTimer = setTimeout(function () { flush(false); }, Math.max(0, detail.retryAt - Date.now()) + 50);
+    }
     if (detail.type === "signed-out") {
       var link = document.createElement("a");
       link.href = config.login || "/login"; link.textContent = "Sign in";

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import BrowserContext, Page, expect
@@ -96,7 +97,8 @@ def idb_dump(page: Page) -> dict[str, int]:
             const out = {};
             const dbs = indexedDB.databases ? await indexedDB.databases() : [];
             out.databases = dbs.filter(d => d.name === 'kexpwa').length;
-            out.page_caches = (await caches.keys()).filter(n => n.startsWith('kexpwa-pages-')).length;
+            const names = await caches.keys();
+            out.page_caches = names.filter(n => n.startsWith('kexpwa-pages-')).length;
             return out;
         }"""
     )
@@ -120,3 +122,23 @@ def save(page: Page) -> None:
 
 def saved_on_device(page: Page) -> None:
     expect(page.locator("#status")).to_contain_text("Saved on this device", timeout=15_000)
+
+
+AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe-core-4.14.1.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """WCAG 2.2 AA violations on the page. axe is evaluated through the DevTools protocol,
+    which the page's CSP does not govern, so the app's real CSP stays on."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate("(source) => { (0, eval)(source); }", AXE.read_text())
+    found: list[dict[str, Any]] = page.evaluate(
+        """async (tags) => {
+            const result = await axe.run(document, {runOnly: {type: "tag", values: tags}});
+            return result.violations.map(v => ({id: v.id, help: v.help,
+                nodes: v.nodes.map(n => n.target.join(" "))}));
+        }""",
+        AXE_TAGS,
+    )
+    return found

@@ -4,13 +4,16 @@ are kept on the device, survive the browser closing, and reach the server exactl
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser import device
 from tests.browser.conftest import CHROMIUM, LAUNCH_ARGS, PHONE, LiveServer, Phone, sign_in
+from tests.browser.proxy import LossyProxy
 
 pytestmark = pytest.mark.browser
 
@@ -226,6 +229,7 @@ def test_rejected_entry_goes_to_the_tray_and_later_ones_sync(
     expect(page.locator("#sync-status .sync-attention")).to_contain_text("1 entry needs attention")
     page.goto(live_server.url + "/attention")
     expect(page.locator("#tray")).to_contain_text("future")
+    assert device.axe_violations(page) == []
 
 
 def test_sign_out_warns_then_wipes_and_the_next_user_sees_nothing(
@@ -244,7 +248,7 @@ def test_sign_out_warns_then_wipes_and_the_next_user_sees_nothing(
     warning.get_by_role("button", name="Sign out and lose them").click()
     page.wait_for_url(re.compile(r".*/login$"))
     state = device.idb_dump(page)
-    assert state["page_caches"] == 0
+    assert state == {"databases": 0, "page_caches": 0}
     sign_in(page, live_server, username="sam")
     device.wait_for_worker(page)
     assert device.counts(page)["pending"] == 0
@@ -273,3 +277,82 @@ def test_worker_update_keeps_the_queue(phone: Phone, live_server: LiveServer) ->
         live_server,
         "SELECT count(*) FROM note WHERE title IN ('Queued before the update', 'Also queued')",
     ) == [(2,)]
+
+
+def test_flaky_network_and_a_killed_server_deliver_exactly_once(
+    phone: Phone, live_server: LiveServer
+) -> None:
+    page, context = phone.page, phone.context
+    proxy = LossyProxy(live_server.port).start()
+    via = SimpleNamespace(url=proxy.url)  # the phone only ever talks to the proxy
+    try:
+        start(page, via)  # type: ignore[arg-type]
+        device.go_offline(context, live_server)
+        for n in range(10):
+            new_note(page, via, f"Flaky {n:02d}")  # type: ignore[arg-type]
+        # 1. The server commits but the answer is lost, twice; the retries are duplicates.
+        proxy.drops_left = 2
+        device.go_online(context, live_server)
+        device.sync_now(page)
+        device.wait_all_synced(page, timeout=60_000)
+        assert proxy.dropped == 2
+
+        # 2. The server is killed in the middle of a batch, then comes back.
+        device.go_offline(context, live_server)
+        for n in range(10, 20):
+            new_note(page, via, f"Flaky {n:02d}")  # type: ignore[arg-type]
+
+        def kill_soon() -> None:
+            time.sleep(0.05)
+            live_server.kill()
+
+        proxy.after_forward = kill_soon
+        device.go_online(context, live_server)
+        device.sync_now(page)
+        live_server.process.wait(timeout=30)  # type: ignore[union-attr]
+        live_server.start()
+        device.sync_now(page)
+        device.wait_all_synced(page, timeout=60_000)
+    finally:
+        proxy.close()
+    titles = device.rows(live_server, "SELECT title FROM note WHERE title LIKE 'Flaky %'")
+    assert sorted(t for (t,) in titles) == [f"Flaky {n:02d}" for n in range(20)]
+    assert device.counts(page)["attention"] == 0
+
+
+def test_cold_offline_start_serves_the_app_from_the_device(
+    browser: Browser, live_server: LiveServer, tmp_path: Path
+) -> None:
+    profile = tmp_path / "profile"
+    launch = {"executable_path": str(CHROMIUM), "args": LAUNCH_ARGS, **PHONE}
+    context = browser.browser_type.launch_persistent_context(profile, **launch)
+    page = context.pages[0] if context.pages else context.new_page()
+    start(page, live_server)
+    installability = context.new_cdp_session(page).send("Page.getInstallabilityErrors")
+    assert installability["installabilityErrors"] == []
+    device.go_offline(context, live_server)
+    new_note(page, live_server, "Written in the car park")
+    context.close()
+
+    context = browser.browser_type.launch_persistent_context(profile, **launch)
+    context.set_offline(True)
+    page = context.pages[0] if context.pages else context.new_page()
+    origins: set[str] = set()
+    page.on("request", lambda request: origins.add(request.url.split("/")[2]))
+    for path, expected in (
+        ("/", "Hello"),
+        ("/notes/new", "Save note"),
+        ("/time/new", "Save time"),
+        ("/journal/new?template=gibbs", "Description"),
+        ("/notes", "Written in the car park"),
+        ("/attention", "Needs attention"),
+        ("/somewhere/never/visited", "You are offline"),
+    ):
+        page.goto(live_server.url + path)
+        expect(page.locator("main")).to_contain_text(expected)
+        if path == "/notes":
+            expect(page.locator("[data-list-kind=note]")).to_contain_text("Waiting to sync")
+        violations = device.axe_violations(page)
+        assert violations == [], (path, violations)
+    assert origins == {f"127.0.0.1:{live_server.port}"}
+    context.close()
