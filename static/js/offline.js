@@ -298,6 +298,18 @@
     }).catch(function () { /* Background Sync is Chromium-only */ });
   }
 
+  // Chromium offers installation through an event; keep it for the home page's button.
+  window.addEventListener("beforeinstallprompt", function (event) {
+    event.preventDefault();
+    var hint = document.getElementById("install-hint");
+    if (!hint) return;
+    hint.hidden = false;
+    $("[data-action=install]", hint).onclick = function () {
+      event.prompt();
+      hint.hidden = true;
+    };
+  });
+
   // ---- owner checks, warming, wiping ----
   function wipeDevice() {
     var pages = caches.keys().then(function (names) {
