@@ -7,9 +7,17 @@ from types import ModuleType
 
 from starlette.routing import BaseRoute, Mount
 
-from kexpwa.views import auth, home, journal, notes, projects, pwa, timelog
+from kexpwa.views import auth, home, journal, notes, projects, pwa, team, timelog
 from kexpwa.views import sync as sync_views
-from kexpwa.web.access import ACCESS_ATTR, CAPTURE, COUNCIL_STAFF, PUBLIC, SIGNED_IN, route
+from kexpwa.web.access import (
+    ACCESS_ATTR,
+    CAPTURE,
+    COUNCIL_STAFF,
+    PUBLIC,
+    SIGNED_IN,
+    TEAM_LEADS,
+    route,
+)
 from kexpwa.web.assets import STATIC_DIR, VersionedStaticFiles
 
 
@@ -48,6 +56,7 @@ def build() -> list[BaseRoute]:
         route("/offline", pwa.offline, access=PUBLIC, name="offline"),
         route("/device", pwa.device, access=COUNCIL_STAFF, name="device"),
         route("/attention", pwa.attention, access=COUNCIL_STAFF, name="attention"),
+        route("/team", team.index, access=TEAM_LEADS, name="team"),
         route("/api/session", pwa.session_info, access=SIGNED_IN, name="api_session"),
         *_capture("/notes", notes, "note", "notes"),
         *_capture("/journal", journal, "journal", "journal"),

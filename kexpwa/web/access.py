@@ -48,6 +48,7 @@ COUNCIL_STAFF = roles(Role.PRACTITIONER, Role.TEAM_LEAD, Role.ADMIN)
 SIGNED_IN = roles(Role.PRACTITIONER, Role.TEAM_LEAD, Role.ADMIN, Role.RESEARCH)
 # Team leads also keep their own notes and journal; admins manage, they do not capture.
 CAPTURE = roles(Role.PRACTITIONER, Role.TEAM_LEAD)
+TEAM_LEADS = roles(Role.TEAM_LEAD)
 
 
 def principal_of(request: Request) -> Principal:
