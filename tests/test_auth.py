@@ -10,6 +10,7 @@ from kexpwa import accounts, tenancy
 from kexpwa.auth.signin import FAILED
 from kexpwa.models.account import Role, User
 from kexpwa.models.audit import AuditEvent
+from kexpwa.settings import Settings
 from kexpwa.web.sessions import COOKIE
 from tests import support
 from tests.support import UserFactory
@@ -150,16 +151,15 @@ async def test_role_change_is_audited_and_revokes(
 
 @pytest.mark.parametrize("field,age", [("seen", 4321 * 60), ("iat", 337 * 3600)])
 async def test_idle_and_absolute_lifetimes(
-    app: object, client: support.Client, users: UserFactory, field: str, age: int
+    settings: Settings, client: support.Client, users: UserFactory, field: str, age: int
 ) -> None:
     pat = await users("edinburgh", "pat")
     await support.sign_in(client, pat)
     assert (await client.get("/")).status_code == 200
     # Rewrite the signed cookie as if it had been issued or last used long ago.
-    serializer = app.user_middleware[2].kwargs  # type: ignore[attr-defined]
     from itsdangerous import URLSafeSerializer
 
-    signer = URLSafeSerializer(serializer["secret_key"], salt="kexpwa.session")
+    signer = URLSafeSerializer(settings.secret_key, salt="kexpwa.session")
     data = signer.loads(client.cookies[COOKIE])
     data[field] = int(time.time()) - age
     support.replace_cookie(client, COOKIE, signer.dumps(data))
