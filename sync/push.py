@@ -81,10 +81,12 @@ async def _attempt(store: Store, client_id: uuid.UUID, mutation: Mutation) -> Re
             return out_of_order(mutation, "seq_reused", unit.last_seq + 1)
         if mutation.seq > unit.last_seq + 1:
             return out_of_order(mutation, "seq_gap", unit.last_seq + 1)
+        # Advance first: the change itself takes the authority's change counter lock, and the
+        # less the unit does after that, the sooner other writers get it.
+        await unit.advance(mutation.seq)
         result = screen(mutation, store.kinds) or await unit.apply(mutation)
         result = {"mutation_id": str(mutation.mutation_id), **result}
         await unit.record(mutation, result)
-        await unit.advance(mutation.seq)
         return result
 
 

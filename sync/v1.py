@@ -87,7 +87,8 @@ def _mutation(item: object, path: str) -> Mutation:
     data = item.get("data")
     if data is not None and not isinstance(data, dict):
         raise malformed(f"{path}.data", "must be an object or null")
-    resolves = item.get("resolves") or []
+    resolves = item.get("resolves")
+    resolves = [] if resolves is None else resolves
     if not isinstance(resolves, list) or len(resolves) > MAX_RESOLVES:
         raise malformed(f"{path}.resolves", f"must be a list of at most {MAX_RESOLVES} UUIDs")
     return Mutation(

@@ -76,7 +76,8 @@ async def purge(horizon_days: int, *, now: datetime | None = None) -> Purged:
                     .using_db(conn)
                     .delete()
                 )
-                count += await gone.delete()
+                count += await gone.count()  # delete() would count cascaded rows too
+                await gone.delete()
             result.counts[kind.name] = count
         counter = await ChangeCounter.filter(id=1).select_for_update().using_db(conn).get()
         result.purged_through = max(int(counter.purged_through), highest)

@@ -25,6 +25,7 @@ from sync.ports import Result
 from sync.push import rejected
 
 log = logging.getLogger(__name__)
+UNREADABLE = "Some of the data could not be read: check that each field has the right type."
 
 
 def known_kinds() -> frozenset[str]:
@@ -120,21 +121,33 @@ async def _not_found(
 
 
 async def apply(
-    ctx: Context, mutation: Mutation, client_id: uuid.UUID, conn: BaseDBAsyncClient
+    ctx: Context,
+    mutation: Mutation,
+    client_id: uuid.UUID,
+    conn: BaseDBAsyncClient,
+    conflicted: set[uuid.UUID],
 ) -> Result:
     """Apply one screened mutation inside the caller's transaction (the change itself runs in
-    a savepoint of it). Answers applied, conflict or rejected; raises only database errors."""
+    a savepoint of it). Answers applied, conflict or rejected; raises only database errors.
+    ``conflicted`` holds the records with open conflicts of the actor (kept up to date here);
+    only a change to one of those can resolve one."""
     kind = kinds.get(mutation.type)
     assert kind is not None  # screened against known_kinds()
     try:
         applied = await _change(ctx, kind, mutation, conn)
     except Stale as exc:
+        conflicted.add(mutation.record_id)
         return await conflicts.keep(ctx, kind, mutation, client_id, exc, snapshot, conn)
     except NotFound:
         return await _not_found(ctx, kind, mutation.record_id, conn)
     except ChangeError as exc:
         extra = {"fields": exc.fields} if exc.fields else {}
         return rejected(exc.code, exc.message, **extra)
-    if mutation.action in ("upsert", "delete"):
+    except (TypeError, ValueError, KeyError, AttributeError, OverflowError):
+        # A validator met a value of a type it did not expect (JSON can send what no form
+        # can). The savepoint is rolled back; the device hears "invalid", never a 500.
+        log.warning("sync: %s data broke a validator", mutation.kind, exc_info=True)
+        return rejected("invalid", UNREADABLE)
+    if mutation.action in ("upsert", "delete") and mutation.record_id in conflicted:
         await conflicts.resolve(ctx, mutation, client_id, conn)
     return {"status": "applied", "record_id": str(mutation.record_id), "version": applied.version}

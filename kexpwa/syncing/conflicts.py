@@ -58,6 +58,12 @@ async def keep(
     }
 
 
+async def open_records(user_id: uuid.UUID) -> set[uuid.UUID]:
+    """Records on which the user has open conflicts (a push looks only at these)."""
+    query = Conflict.filter(user_id=user_id, resolved_at__isnull=True)
+    return {uuid.UUID(str(rid)) for rid in await query.values_list("record_id", flat=True)}
+
+
 async def resolve(
     ctx: Context, mutation: Mutation, client_id: uuid.UUID, conn: BaseDBAsyncClient
 ) -> None:

@@ -22,7 +22,7 @@ from tortoise.transactions import in_transaction
 from kexpwa import tenancy
 from kexpwa.domain.kinds import Context
 from kexpwa.models.sync import AppliedMutation, SyncClient
-from kexpwa.syncing import apply
+from kexpwa.syncing import apply, conflicts
 from sync.envelope import Mutation
 from sync.ports import AlreadyRecorded, ClientMismatch, Result, Stored, Transient
 
@@ -52,7 +52,8 @@ class TortoiseUnit:
         return await self.store.stored(mutation_id, self.conn)
 
     async def apply(self, mutation: Mutation) -> Result:
-        return await apply.apply(self.store.ctx, mutation, self.client.id, self.conn)
+        store = self.store
+        return await apply.apply(store.ctx, mutation, self.client.id, self.conn, store.conflicted)
 
     async def record(self, mutation: Mutation, result: Result) -> None:
         try:
@@ -85,6 +86,7 @@ class TortoiseStore:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.kinds = apply.known_kinds()
+        self.conflicted: set[uuid.UUID] = set()
 
     async def register(self, client_id: uuid.UUID) -> int:
         client = await SyncClient.get_or_none(id=client_id)
@@ -95,6 +97,7 @@ class TortoiseStore:
                 client = await SyncClient.get(id=client_id)
         if client.user_id != self.ctx.actor.id:
             raise ClientMismatch()
+        self.conflicted = await conflicts.open_records(self.ctx.actor.id)
         return int(client.last_seq)
 
     @asynccontextmanager
