@@ -82,7 +82,11 @@ MUTATION: dict[str, Entry] = {
         Entry("not_found", 200, "That entry was not found."),
         Entry("deleted", 200, "That entry was deleted. Restore it first to change it."),
         Entry("gone", 200, "Deleted entries can be restored for {days} days; this one is older."),
-        Entry("mutation_id_taken", 200, "That mutation_id cannot be used; make a new one."),
+        Entry(
+            "mutation_id_taken",
+            200,
+            "That mutation_id was already used for another change; make a new one.",
+        ),
         Entry("seq_gap", 200, "An earlier change from this device has not arrived yet."),
         Entry("seq_reused", 200, "This seq was already used by another change from this device."),
         Entry(

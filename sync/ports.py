@@ -33,6 +33,12 @@ class Stored:
 
     result: Result
     mine: bool  # recorded for the user who is asking
+    kind: str
+    record_id: uuid.UUID
+
+    def same_change(self, mutation: Mutation) -> bool:
+        """A replay names the same record and kind; anything else reuses an id by mistake."""
+        return self.record_id == mutation.record_id and self.kind == mutation.kind[:32]
 
 
 class Unit(Protocol):

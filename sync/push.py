@@ -74,7 +74,7 @@ async def _attempt(store: Store, client_id: uuid.UUID, mutation: Mutation) -> Re
             # A replay takes its seq if that seq is next (e.g. after a client renumbered).
             if mutation.seq == unit.last_seq + 1:
                 await unit.advance(mutation.seq)
-            if not stored.mine:
+            if not stored.mine or not stored.same_change(mutation):
                 return {"mutation_id": str(mutation.mutation_id), **rejected("mutation_id_taken")}
             return duplicate(mutation, stored)
         if mutation.seq <= unit.last_seq:
@@ -97,7 +97,7 @@ async def apply_once(store: Store, client_id: uuid.UUID, mutation: Mutation) -> 
             return await _attempt(store, client_id, mutation)
         except AlreadyRecorded:
             stored = await store.stored(mutation.mutation_id)
-            if stored is not None and stored.mine:
+            if stored is not None and stored.mine and stored.same_change(mutation):
                 return duplicate(mutation, stored)
         except Transient:
             pass

@@ -180,3 +180,32 @@ async def test_pulls_are_compressed_and_checked(client: Client, users: UserFacto
     ]:
         bad = await client.get(f"/sync/pull?{query}")
         assert bad.status_code == 400 and bad.json()["error"]["code"] == code, query
+
+
+async def test_a_page_of_long_entries_stops_at_four_megabytes(
+    client: Client, users: UserFactory
+) -> None:
+    pat = await users("edinburgh", "pat")
+    device = await Device.signed_in(client, pat)
+    keys = ("description", "feelings", "evaluation", "analysis", "conclusion", "action_plan")
+    ids = [uuid.uuid4() for _ in range(40)]
+    for start in range(0, len(ids), 12):  # 12 x 120 KB per push stays under the 2 MiB limit
+        await device.push(
+            *(
+                device.make(
+                    "journal.upsert",
+                    record_id=i,
+                    data={
+                        "template": "gibbs",
+                        "title": "Long",
+                        "date": TODAY,
+                        "sections": {k: "w" * 20_000 for k in keys},
+                    },
+                )
+                for i in ids[start : start + 12]
+            )
+        )
+    first = await device.pull(limit=1000)
+    assert first["has_more"] and 30 <= len(first["changes"]) < 40
+    rest = await device.pull_all(limit=1000)
+    assert sorted(c["record_id"] for c in first["changes"] + rest) == sorted(map(str, ids))

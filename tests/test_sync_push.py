@@ -290,3 +290,31 @@ async def test_a_chain_of_offline_edits_holds_or_breaks_as_a_whole(
             .values_list("payload", flat=True)
         )
     assert [p["data"]["body"] for p in kept] == ["laptop 1", "laptop 2"]
+
+
+async def test_roles_that_do_not_capture_may_not_sync(client: Client, users: UserFactory) -> None:
+    from kexpwa.models.account import Role
+
+    ada = await users("edinburgh", "ada", role=Role.ADMIN, team=None)
+    device = await Device.signed_in(client, ada)
+    for response in (
+        await device.post(envelope(device.client_id, [device.make()])),
+        await client.get("/sync/pull"),
+        await client.get("/sync/conflicts"),
+    ):
+        assert response.status_code == 403 and response.json()["error"]["code"] == "forbidden"
+    with tenancy.bound("edinburgh"):
+        assert await Note.all().count() == 0
+
+
+async def test_a_reused_mutation_id_for_another_change_is_rejected_not_dropped(
+    client: Client, users: UserFactory
+) -> None:
+    pat = await users("edinburgh", "pat")
+    device = await Device.signed_in(client, pat)
+    first = device.make()
+    await device.push(first)
+    reused = device.make(record_id=uuid.uuid4(), mutation_id=first["mutation_id"])
+    (result,) = (await device.push(reused))["results"]
+    assert (result["status"], result["code"]) == ("rejected", "mutation_id_taken")
+    assert statuses(await device.push(device.make())) == ["applied"]  # seq 2 was taken

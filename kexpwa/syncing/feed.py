@@ -6,6 +6,7 @@ pages through the four record tables as if they were one, ordered by ``change_no
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from kexpwa.domain import kinds, visibility
@@ -13,6 +14,10 @@ from kexpwa.domain.kinds import Kind
 from kexpwa.domain.visibility import Reader
 from kexpwa.models.sync import ChangeCounter
 from sync.ports import Marks, Page
+
+# A page also ends once its changes pass this many bytes of JSON (before gzip): a thousand
+# long journal entries would otherwise make one answer of a hundred megabytes.
+MAX_PAGE_BYTES = 4 * 1024 * 1024
 
 
 def _change(kind: Kind, record: Any, view: visibility.View) -> dict[str, Any]:
@@ -60,9 +65,15 @@ class TortoiseFeed:
         for kind in kinds.all_kinds():
             rows.extend((r.change_no, kind, r) for r in await self._rows(kind, after, last))
         rows.sort(key=lambda row: row[0])
-        changes = []
-        for _, kind, record in rows:
+        changes: list[dict[str, Any]] = []
+        size, previous = 0, after
+        for number, kind, record in rows:
+            if size > MAX_PAGE_BYTES:  # always at least one change, however large
+                return Page(changes, previous, has_more=True)
             view = visibility.view(self.reader, kind, record)
             if view is not None:
-                changes.append(_change(kind, record, view))
+                change = _change(kind, record, view)
+                size += len(json.dumps(change, ensure_ascii=False))
+                changes.append(change)
+            previous = number
         return Page(changes, last, has_more)

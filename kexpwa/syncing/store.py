@@ -124,7 +124,12 @@ class TortoiseStore:
         row = await (query.using_db(conn) if conn else query).first()
         if row is None:
             return None
-        return Stored(result=dict(row.result), mine=row.user_id == self.ctx.actor.id)
+        return Stored(
+            result=dict(row.result),
+            mine=row.user_id == self.ctx.actor.id,
+            kind=row.kind,
+            record_id=row.record_id,
+        )
 
     async def last_seq(self, client_id: uuid.UUID) -> int:
         client = await SyncClient.get(id=client_id)
