@@ -107,7 +107,7 @@ def sign_in(page: Page, base: str) -> None:
     page.fill("#password", DEMO_PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(base + "/")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    poll(page, "() => navigator.serviceWorker.controller !== null")
     poll(
         page,
         """async () => { const n = (await caches.keys()).find(k => k.startsWith('kexpwa-pages-'));

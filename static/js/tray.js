@@ -198,6 +198,9 @@
     if (!window.indexedDB) return;
     render();
     device();
-    if (Y) Y.on(function (d) { if (d.type === "synced" || d.type === "pushed") render(); });
+    if (Y) Y.on(function (d) {
+      // Never re-render under someone typing a merge: their text would be lost.
+      if ((d.type === "synced" || d.type === "pushed") && !document.querySelector("#tray form")) render();
+    });
   });
 })();

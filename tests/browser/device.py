@@ -23,8 +23,8 @@ def poll(page: Page, script: str, arg: Any = None, timeout: float = 30_000) -> A
     while True:
         try:
             value = page.evaluate(script, arg)
-        except PlaywrightError as exc:  # the page reloaded after a sync; ask again
-            if "context was destroyed" not in str(exc) and "navigat" not in str(exc):
+        except PlaywrightError as exc:  # the page is reloading; ask again once it has
+            if not any(m in str(exc) for m in ("context was destroyed", "navigat", "not defined")):
                 raise
             value = None
         if value:
@@ -35,7 +35,9 @@ def poll(page: Page, script: str, arg: Any = None, timeout: float = 30_000) -> A
 
 
 def wait_for_worker(page: Page) -> None:
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20_000)
+    # Not wait_for_function: its string predicates are evaluated with eval, which the app's
+    # CSP (rightly) refuses.
+    poll(page, "() => navigator.serviceWorker.controller !== null", timeout=20_000)
 
 
 def wait_cached(page: Page, *paths: str) -> None:
@@ -79,7 +81,8 @@ def wait_all_synced(page: Page, timeout: float = 30_000) -> None:
 
 
 def sync_now(page: Page) -> None:
-    page.evaluate("window.kxSync.resetBackoff(); window.kxOffline.flush(true)")
+    """Press "Sync now" (the page may be reloading after a worker update: wait and retry)."""
+    poll(page, "() => { window.kxSync.resetBackoff(); window.kxOffline.flush(true); return true; }")
 
 
 def rows(
