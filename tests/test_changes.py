@@ -173,3 +173,35 @@ async def test_time_and_project_and_journal(users: UserFactory) -> None:
                 None,
             )
         assert "template" in info.value.fields
+
+
+async def test_project_stage_and_substep_must_be_text(users: UserFactory) -> None:
+    pat = await users("edinburgh", "pat")
+    with tenancy.bound("edinburgh"):
+        with pytest.raises(Invalid) as info:
+            await changes.upsert(
+                ctx_for(pat.user), "project", uuid.uuid4(),
+                {"title": "P", "stage": ["do"], "substep": {"x": 1}}, None,
+            )  # fmt: skip
+    assert set(info.value.fields) == {"stage", "substep"}
+
+
+async def test_concurrent_note_on_a_project_and_edit_of_it_do_not_deadlock(
+    users: UserFactory, backend: str
+) -> None:
+    """A note pointing at project P (which takes a key share lock on P) and an edit of P (which
+    locks P) run at once: both commit. Before the counter was taken last, PostgreSQL aborted
+    one of them as a deadlock."""
+    import asyncio
+
+    pat = await users("edinburgh", "pat")
+    ctx = ctx_for(pat.user)
+    pid = uuid.uuid4()
+    with tenancy.bound("edinburgh"):
+        await changes.upsert(ctx, "project", pid, {"title": "Kinship"}, None)
+        for round_ in range(5):
+            results = await asyncio.gather(
+                changes.upsert(ctx, "note", uuid.uuid4(), note(project_id=str(pid)), None),
+                changes.upsert(ctx, "project", pid, {"question": f"Q{round_}"}, round_ + 1),
+            )
+            assert all(r.version >= 1 for r in results)

@@ -112,10 +112,11 @@ async def upsert(
                 raise NotFound("That entry is no longer on the server.")
             values = await kind.validate(data, None, ctx)
             record = kind.model(id=record_id, owner_id=ctx.actor.id, version=1, **values)
-            record.change_no = await next_change_no(conn)
+            record.change_no = 0  # stamped last, below
             await record.save(using_db=conn, force_create=True)
             await _record_sharing(kind, record, {}, ctx, conn)
             await _after(kind, record, None, conn)
+            await _stamp(kind, record, conn)
             return Applied(kind.name, record, created=True)
         if base_version is not None and base_version != current.version:
             raise Stale(current, current.version)
@@ -131,11 +132,19 @@ async def upsert(
         for name, value in values.items():
             setattr(current, name, value)
         current.version += 1
-        current.change_no = await next_change_no(conn)
         await current.save(using_db=conn)
         await _record_sharing(kind, current, sharing_before, ctx, conn)
         await _after(kind, current, previous, conn)
+        await _stamp(kind, current, conn)
         return Applied(kind.name, current)
+
+
+async def _stamp(kind: Kind, record: Any, conn: BaseDBAsyncClient) -> None:
+    """Take the change number last. Every other lock of the change (the row, and the key
+    share lock a foreign key to a project takes) is held already, so the counter is always
+    the last lock a writer waits for and two writers cannot wait on each other."""
+    record.change_no = await next_change_no(conn)
+    await kind.model.filter(id=record.id).using_db(conn).update(change_no=record.change_no)
 
 
 async def _after(

@@ -30,6 +30,8 @@ def serialize(project: Project) -> dict[str, Any]:
 def _stage(value: object) -> str:
     if value in (None, ""):
         return "plan"
+    if not isinstance(value, str):
+        raise t.FieldError("Choose a stage: Plan, Do, Analyse or Exchange.")
     if value not in stages.STAGES:
         raise t.FieldError("Choose a stage: Plan, Do, Analyse or Exchange.")
     assert isinstance(value, str)
@@ -44,7 +46,9 @@ async def validate(
     c.field("question", partial(t.text, label="Research question", max_length=2000))
     stage = c.field("stage", _stage)
     substep = c.data.get("substep") or ""
-    if stage and substep and substep not in dict(stages.substeps(stage)):
+    if not isinstance(substep, str):
+        c.error("substep", "Choose a step from the list.")
+    elif stage and substep and substep not in dict(stages.substeps(stage)):
         c.error("substep", f"Choose a step of {stages.STAGES[stage][0]}.")
     else:
         c.values["substep"] = substep
