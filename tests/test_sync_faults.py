@@ -161,11 +161,11 @@ def _queue(records: list[uuid.UUID], rounds: int) -> list[dict[str, Any]]:
     return queue
 
 
+# Two app processes share one database only on PostgreSQL, so this runs there alone.
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
 async def test_two_processes_overlapping_replays_apply_exactly_once(
     backend: str, cfg: Config, users: UserFactory, tmp_path: Path
 ) -> None:
-    if backend != "postgres":
-        pytest.skip("two app processes share one database only on PostgreSQL")
     pat = await users("edinburgh", "pat")
     records = [uuid.uuid4() for _ in range(8)]
     queue = _queue(records, rounds=5)  # 48 mutations, chained on versions

@@ -175,11 +175,11 @@ async def test_3_no_silent_overwrite(
     assert (await other_client.get("/sync/conflicts?include=resolved")).json()["conflicts"] == []
 
 
+# Two write transactions in flight at once need PostgreSQL (SQLite runs one at a time).
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
 async def test_4_pull_never_skips_a_change_committed_out_of_start_order(
     backend: str, users: UserFactory, settings: Settings
 ) -> None:
-    if backend != "postgres":
-        pytest.skip("two concurrent write transactions need PostgreSQL (SQLite runs one)")
     pat = await users("edinburgh", "pat")
     ctx = Context.of(pat.user, settings)
     first_id, second_id = uuid.uuid4(), uuid.uuid4()
