@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from starlette.datastructures import URL
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import NoMatchFound, Route
 from starlette.templating import Jinja2Templates
 
 from kexpwa.domain.durations import format_minutes
@@ -40,6 +43,33 @@ def field_id(name: str) -> str:
     return "f-" + name.replace(".", "-").replace("_", "-")
 
 
+@jinja2.pass_context
+def _url_for(context: Mapping[str, Any], name: str, /, **path_params: Any) -> URL:
+    """``request.url_for`` without its linear search: Starlette tries every route in turn
+    (raising and catching NoMatchFound for each), which made url_for most of a list page's
+    render time. Named routes are indexed once per router; anything else (mounts, a name
+    whose parameters do not fit) falls back to Starlette."""
+    request: Request = context["request"]
+    router = request.scope.get("router")
+    named: dict[str, Route] | None = getattr(router, "_kexpwa_named_routes", None)
+    if named is None and router is not None:
+        named = {}
+        for item in getattr(router, "routes", ()):
+            if isinstance(item, Route) and item.name:
+                named.setdefault(item.name, item)
+        router._kexpwa_named_routes = named
+    route = named.get(name) if named else None
+    if route is not None:
+        try:
+            path = route.url_path_for(name, **path_params)
+        except NoMatchFound:
+            pass
+        else:
+            return path.make_absolute_url(base_url=request.base_url)
+    return request.url_for(name, **path_params)
+
+
+templates.env.globals["url_for"] = _url_for
 templates.env.filters["day"] = _day
 templates.env.filters["duration"] = format_minutes
 templates.env.globals["field_id"] = field_id
