@@ -39,6 +39,7 @@ class Project(Model):
 
     class Meta:
         table = "project"
+        indexes = (("owner_id", "deleted_at", "updated_at"),)
 
 
 class ProjectStageChange(Model):
@@ -85,6 +86,8 @@ class Note(Model):
 
     class Meta:
         table = "note"
+        # The list: the owner's live notes, newest first (also makes the count cheap).
+        indexes = (("owner_id", "deleted_at", "date", "time", "created_at"),)
 
 
 class JournalEntry(Model):
@@ -122,6 +125,7 @@ class JournalEntry(Model):
 
     class Meta:
         table = "journal_entry"
+        indexes = (("owner_id", "deleted_at", "date", "created_at"),)
 
 
 class TimeEntry(Model):
@@ -149,6 +153,8 @@ class TimeEntry(Model):
 
     class Meta:
         table = "time_entry"
+        # The list, newest first, and the week's totals (a date range).
+        indexes = (("owner_id", "deleted_at", "date", "created_at"),)
 
 
 class RecordVersion(Model):
