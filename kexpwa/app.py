@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.requests import ClientDisconnect
 
 from kexpwa import config as config_module
 from kexpwa import db, routes
@@ -17,7 +18,7 @@ from kexpwa.auth.throttle import Throttle
 from kexpwa.config import Config
 from kexpwa.settings import Settings
 from kexpwa.web.compression import CompressionMiddleware
-from kexpwa.web.errors import http_exception, server_error
+from kexpwa.web.errors import client_gone, http_exception, server_error
 from kexpwa.web.headers import SecurityHeadersMiddleware
 from kexpwa.web.limits import BodyLimitMiddleware
 from kexpwa.web.principal import PrincipalMiddleware
@@ -48,7 +49,11 @@ def create_app(settings: Settings | None = None, cfg: Config | None = None) -> S
             Middleware(SessionMiddleware, secret_key=secret, always_secure=settings.production),
             Middleware(PrincipalMiddleware, settings=settings, config=cfg),
         ],
-        exception_handlers={HTTPException: http_exception, Exception: server_error},
+        exception_handlers={
+            HTTPException: http_exception,
+            ClientDisconnect: client_gone,
+            Exception: server_error,
+        },
         lifespan=lifespan,
     )
     app.state.settings = settings

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx2
 import pytest
+from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -296,3 +297,30 @@ async def test_session_cookie_is_secure_in_production(
     assert ("secure" in attributes) is production
     if production:
         assert response.headers["strict-transport-security"].startswith("max-age=")
+
+
+async def test_a_client_hanging_up_mid_request_is_not_a_server_error(
+    app: Starlette, dbs: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A phone losing signal while posting: the body never arrives. That is logged quietly,
+    with no traceback and no 500."""
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http", "method": "POST", "path": "/login", "raw_path": b"/login",
+        "query_string": b"", "root_path": "", "scheme": "http", "http_version": "1.1",
+        "server": ("testserver", 80), "client": ("203.0.113.9", 1),
+        "headers": [(b"host", b"testserver"),
+                    (b"content-type", b"application/x-www-form-urlencoded"),
+                    (b"content-length", b"100")],
+    }  # fmt: skip
+    await app(scope, receive, send)  # type: ignore[arg-type]
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    assert start["status"] != 500
+    assert "Traceback" not in caplog.text and "unhandled" not in caplog.text

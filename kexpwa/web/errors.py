@@ -89,6 +89,13 @@ def _default_phrase(status: int) -> str:
     return HTTPStatus(status).phrase
 
 
+async def client_gone(request: Request, exc: Exception) -> Response:
+    """The client hung up while sending its request (a phone losing signal): nothing was
+    read, nothing changed, and nobody is left to answer. Not an error of ours."""
+    log.info("client disconnected during %s %s", request.method, request.url.path)
+    return Response(status_code=400)
+
+
 async def server_error(request: Request, exc: Exception) -> Response:
     # The path is logged, never the query string or body: those may hold personal data.
     log.exception("unhandled error on %s %s", request.method, request.url.path)

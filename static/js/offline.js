@@ -71,6 +71,16 @@
       .catch(storageProblem);
   }
 
+  // The id lives in the hidden field, the data attribute and the form's action (the no-JS
+  // post goes to /<area>/<id>): keep all three the same.
+  function setRecordId(form, idField, id) {
+    var old = form.getAttribute("data-record-id");
+    idField.value = id;
+    form.setAttribute("data-record-id", id);
+    var action = form.getAttribute("action");
+    if (old && action && action.indexOf(old) >= 0) form.setAttribute("action", action.replace(old, id));
+  }
+
   function restoreDraft(form) {
     return S.tx(["drafts", "records"], "readonly", function (t) {
       return S.get(t.objectStore("drafts"), draftKey(form)).then(function (draft) {
@@ -88,7 +98,7 @@
         var isNew = !version || !version.value || version.value === "0";
         if (!draft || !("id" in draft.fields)) {
           // A cached "new" form would otherwise reuse the id it was rendered with.
-          if (isNew && idField) { idField.value = S.uuid(); form.setAttribute("data-record-id", idField.value); }
+          if (isNew && idField) setRecordId(form, idField, S.uuid());
           if (!draft) return;
         }
         $all("input, textarea, select", form).forEach(function (el) {
@@ -100,7 +110,7 @@
             el.value = draft.fields[el.name];
           }
         });
-        if (idField) form.setAttribute("data-record-id", idField.value);
+        if (idField) setRecordId(form, idField, idField.value);
         var note = document.createElement("p");
         note.className = "notice draft-note";
         note.setAttribute("role", "status");
