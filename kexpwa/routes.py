@@ -3,11 +3,12 @@ templates build links from these names with ``url_for``."""
 
 from __future__ import annotations
 
-from types import ModuleType
+from types import SimpleNamespace
+from typing import Any
 
 from starlette.routing import BaseRoute, Mount
 
-from kexpwa.views import auth, home, journal, notes, projects, pwa, team, timelog
+from kexpwa.views import auth, capture, home, journal, notes, projects, pwa, team, timelog
 from kexpwa.views import sync as sync_views
 from kexpwa.web.access import (
     ACCESS_ATTR,
@@ -27,10 +28,15 @@ def _static() -> Mount:
     return Mount("/static", app=files, name="static")
 
 
-def _capture(path: str, views: ModuleType, stem: str, plural: str) -> list[BaseRoute]:
+def _capture(path: str, views: Any, stem: str, plural: str) -> list[BaseRoute]:
     """A capture area's routes: list, new, recently deleted, and per record (by its UUID)
     save (create or change), edit, delete and restore. See kexpwa.views.capture."""
     one, post = f"{path}/{{id:uuid}}", ["POST"]
+    shared = capture.endpoints(views.AREA)
+    views = SimpleNamespace(
+        **{**shared, **{n: getattr(views, n) for n in shared if hasattr(views, n)}},
+        index=views.index,
+    )
     return [
         route(path, views.index, access=CAPTURE, name=plural),
         route(f"{path}/new", views.new, access=CAPTURE, name=f"{stem}_new"),

@@ -271,3 +271,28 @@ async def recently_deleted(request: Request, area: Area) -> Response:
         "capture/deleted.html",
         {"area": area, "items": items, "summary": area.summary, "undo_days": days},
     )
+
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+SHARED = {
+    "new": new_form,
+    "edit": edit_form,
+    "save": save,
+    "delete": delete,
+    "restore": restore,
+    "deleted": recently_deleted,
+}
+
+
+def endpoints(area: Area) -> dict[str, Endpoint]:
+    """The area's pages that every capture area shares, as named endpoints; an area module
+    overrides one by defining a function of the same name (the journal's ``new`` does)."""
+    made: dict[str, Endpoint] = {}
+    for name, handler in SHARED.items():
+
+        async def view(request: Request, handler: Any = handler) -> Response:
+            return await handler(request, area)  # type: ignore[no-any-return]
+
+        view.__name__ = f"{area.kind}_{name}"
+        made[name] = view
+    return made

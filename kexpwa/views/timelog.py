@@ -75,27 +75,3 @@ async def index(request: Request) -> Response:
             "week": (monday, sunday),
         },
     )
-
-
-async def new(request: Request) -> Response:
-    return await capture.new_form(request, AREA)
-
-
-async def edit(request: Request) -> Response:
-    return await capture.edit_form(request, AREA)
-
-
-async def save(request: Request) -> Response:
-    return await capture.save(request, AREA)
-
-
-async def delete(request: Request) -> Response:
-    return await capture.delete(request, AREA)
-
-
-async def restore(request: Request) -> Response:
-    return await capture.restore(request, AREA)
-
-
-async def deleted(request: Request) -> Response:
-    return await capture.recently_deleted(request, AREA)
