@@ -28,7 +28,9 @@ self.addEventListener("activate", function (event) {
 });
 
 function userCache() {
-  return kxStore.getMeta("owner").then(function (owner) {
+  return kxStore.exists().then(function (present) {
+    return present ? kxStore.getMeta("owner") : null;
+  }).then(function (owner) {
     return owner ? caches.open(PAGE_PREFIX + owner) : null;
   }).catch(function () { return null; });
 }
@@ -104,6 +106,13 @@ function tellClients(message) {
   });
 }
 
+// Only flush a store that exists: after a sign-out wiped it there is nothing to send.
+function flushIfAny() {
+  return kxStore.exists().then(function (present) {
+    if (present) return kxSync.flush({ force: true });
+  });
+}
+
 kxSync.on(function (detail) { tellClients({ type: "sync", detail: detail }); });
 
 self.addEventListener("message", function (event) {
@@ -111,10 +120,10 @@ self.addEventListener("message", function (event) {
   if (data.type === "SKIP_WAITING") self.skipWaiting();
   else if (data.type === "WARM" && data.owner) event.waitUntil(warm(data.owner, data.urls || []));
   else if (data.type === "WIPE") event.waitUntil(wipePages().then(function () { tellClients({ type: "wiped" }); }));
-  else if (data.type === "FLUSH") event.waitUntil(kxSync.flush({ force: true }));
+  else if (data.type === "FLUSH") event.waitUntil(flushIfAny());
 });
 
 // Chromium's Background Sync: flush when connectivity returns, even with the app closed.
 self.addEventListener("sync", function (event) {
-  if (event.tag === "kexpwa-flush") event.waitUntil(kxSync.flush({ force: true }));
+  if (event.tag === "kexpwa-flush") event.waitUntil(flushIfAny());
 });

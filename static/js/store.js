@@ -130,6 +130,15 @@
     });
   }
 
+  // Whether the database exists, without creating it: the worker must not bring back an
+  // empty store on the sign-in page after a sign-out wiped it.
+  function exists() {
+    if (!indexedDB.databases) return Promise.resolve(true);
+    return indexedDB.databases().then(function (list) {
+      return list.some(function (d) { return d.name === DB_NAME; });
+    }, function () { return true; });
+  }
+
   function counts() {
     return tx(["outbox", "attention", "drafts"], "readonly", function (t) {
       return Promise.all([
@@ -159,6 +168,7 @@
 
   scope.kxStore = {
     open: open, tx: tx, all: all, get: get, promisify: promisify, uuid: uuid,
-    getMeta: getMeta, setMeta: setMeta, enqueue: enqueue, counts: counts, wipe: wipe
+    getMeta: getMeta, setMeta: setMeta, enqueue: enqueue, counts: counts, wipe: wipe,
+    exists: exists
   };
 })(self);
