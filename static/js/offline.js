@@ -7,6 +7,7 @@
   var S = window.kxStore, Y = window.kxSync;
   var config = readConfig();
   var owner = meta("kexpwa-user");
+  S.allowCreate = !!owner;  // only a signed-in page creates the on-device store
   var draftTimers = {};
 
   function readConfig() {
@@ -337,11 +338,11 @@
       if (previous === owner) return true;
       return S.counts().then(function (c) {
         var unsent = c.pending + c.attention;
-        if (!unsent) return wipeDevice().then(function () { return S.setMeta("owner", owner); }).then(function () { return true; });
+        if (!unsent) return wipeDevice().then(function () { S.allowCreate = true; return S.setMeta("owner", owner); }).then(function () { return true; });
         showBanner("This phone holds " + plural(unsent, "entry", "entries") +
           " from another account that never reached the server. Continuing deletes them from this phone.", "error",
           button("Delete them and continue", function () {
-            wipeDevice().then(function () { return S.setMeta("owner", owner); }).then(function () { location.reload(); });
+            wipeDevice().then(function () { S.allowCreate = true; return S.setMeta("owner", owner); }).then(function () { location.reload(); });
           }));
         return false;
       });

@@ -21,7 +21,23 @@
     });
   }
 
+  // Only a signed-in page may create the database (offline.js sets allowCreate). Everything
+  // else (the worker, the sign-in page, a timer firing after a sign-out wiped the store) opens
+  // it only if it exists, so a wipe is never undone by an empty store coming back.
+  var api = { allowCreate: false };
+
   function open() {
+    if (opening) return opening;
+    if (!api.allowCreate) {
+      return exists().then(function (present) {
+        if (!present) throw new Error("no kexpwa store on this device");
+        return openExisting();
+      });
+    }
+    return openExisting();
+  }
+
+  function openExisting() {
     if (opening) return opening;
     opening = new Promise(function (resolve, reject) {
       var request = indexedDB.open(DB_NAME, DB_VERSION);
@@ -150,6 +166,7 @@
   }
 
   function wipe() {
+    api.allowCreate = false;
     if (opening) {
       return opening.then(function (db) { db.close(); opening = null; return deleteDb(); },
                           function () { opening = null; return deleteDb(); });
@@ -166,9 +183,9 @@
     });
   }
 
-  scope.kxStore = {
+  scope.kxStore = Object.assign(api, {
     open: open, tx: tx, all: all, get: get, promisify: promisify, uuid: uuid,
     getMeta: getMeta, setMeta: setMeta, enqueue: enqueue, counts: counts, wipe: wipe,
     exists: exists
-  };
+  });
 })(self);
