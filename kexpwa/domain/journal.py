@@ -90,11 +90,7 @@ async def validate(
     c.field("share_lead", partial(t.a_bool, label="Share with my team lead"))
     c.field("share_research", partial(t.a_bool, label="Include in the research dataset"))
     source = c.field("source_id", partial(an_id, label="Quick note"))
-    if "source_id" not in c.errors:
-        try:
-            await refs.own_quick_note(source, ctx)
-        except t.FieldError as exc:
-            c.error("source_id", str(exc))
+    await c.confirm("source_id", lambda: refs.own_quick_note(source, ctx))
     values = c.done()
     values["tag_text"] = tag_text(tags or [])
     values["search_text"] = "\n\n".join(v for v in values["sections"].values() if v)

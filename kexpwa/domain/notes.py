@@ -42,11 +42,7 @@ async def validate(data: Mapping[str, Any], current: Note | None, ctx: Context) 
     c.field("share_lead", partial(t.a_bool, label="Share with my team lead"))
     c.field("share_research", partial(t.a_bool, label="Include in the research dataset"))
     project_id = c.field("project_id", partial(an_id, label="Project"), attr="project_id")
-    if "project_id" not in c.errors:
-        try:
-            await refs.own_project(project_id, ctx)
-        except t.FieldError as exc:
-            c.error("project_id", str(exc))
+    await c.confirm("project_id", lambda: refs.own_project(project_id, ctx))
     values = c.done()
     values["tag_text"] = tag_text(tags or [])
     return values

@@ -71,11 +71,7 @@ async def validate(
     c.field("note", partial(t.one_line, label="Note", max_length=500))
     c.field("share_note_lead", partial(t.a_bool, label="Share the note with my team lead"))
     project_id = c.field("project_id", partial(an_id, label="Project"))
-    if "project_id" not in c.errors:
-        try:
-            await refs.own_project(project_id, ctx)
-        except t.FieldError as exc:
-            c.error("project_id", str(exc))
+    await c.confirm("project_id", lambda: refs.own_project(project_id, ctx))
     return c.done()
 
 

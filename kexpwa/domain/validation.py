@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 from kexpwa.domain.errors import Invalid
@@ -27,6 +27,16 @@ class Collector:
             return None
         self.values[attr or name] = value
         return value
+
+    async def confirm(self, name: str, check: Callable[[], Awaitable[object]]) -> None:
+        """For a field that parsed, run an async check (e.g. "is this your project?"); its
+        FieldError becomes that field's message."""
+        if name in self.errors:
+            return
+        try:
+            await check()
+        except FieldError as exc:
+            self.errors[name] = str(exc)
 
     def error(self, name: str, message: str) -> None:
         self.errors.setdefault(name, message)
