@@ -1,8 +1,9 @@
 """A practitioner's own records: research projects, fieldwork notes, journal entries, time.
 
-Every synced record shares one shape: a client-generated UUID, an owner, a ``version`` that goes
-up on every change (the sync engine's conflict check), a ``change_no`` from the authority's
-change counter (the pull cursor), and ``deleted_at`` for soft deletes (tombstones).
+Every synced record shares one shape, :class:`Record`: a client-generated UUID, an owner, a
+``version`` that goes up on every change (the sync engine's conflict check), a ``change_no`` from
+the authority's change counter (the pull cursor), and ``deleted_at`` for soft deletes
+(tombstones).
 """
 
 from __future__ import annotations
@@ -17,12 +18,28 @@ if TYPE_CHECKING:
     from kexpwa.models.account import User
 
 
-class Project(Model):
+class Record(Model):
+    """The shape every synced record shares: the change path (kexpwa.domain.changes), the
+    pull feed and the tombstone purge rely on these fields and nothing else of a model."""
+
     id = fields.UUIDField(primary_key=True)
+    # No reverse relation on User (``user.notes``): records are read through their kind's
+    # queries. RESTRICT: an account with records is deactivated, never deleted with them.
     owner: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
-        "authority.User", related_name="projects", on_delete=fields.RESTRICT
+        "authority.User", related_name=False, on_delete=fields.RESTRICT
     )
     owner_id: uuid.UUID
+    version = fields.IntField(default=1)  # goes up on every change: the conflict check
+    change_no = fields.BigIntField(db_index=True)  # the authority's change counter: the cursor
+    deleted_at = fields.DatetimeField(null=True)  # a tombstone while set
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Project(Record):
     title = fields.CharField(max_length=200)
     question = fields.TextField(default="")
     stage = fields.CharField(max_length=16, default="plan")
@@ -31,11 +48,6 @@ class Project(Model):
     members: fields.ManyToManyRelation[User] = fields.ManyToManyField(
         "authority.User", related_name="member_of_projects", through="project_member"
     )
-    version = fields.IntField(default=1)
-    change_no = fields.BigIntField(db_index=True)
-    deleted_at = fields.DatetimeField(null=True)
-    created_at = fields.DatetimeField(auto_now_add=True)
-    updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
         table = "project"
@@ -57,14 +69,9 @@ class ProjectStageChange(Model):
         ordering = ["changed_at", "id"]
 
 
-class Note(Model):
+class Note(Record):
     """A fieldwork note."""
 
-    id = fields.UUIDField(primary_key=True)
-    owner: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
-        "authority.User", related_name="notes", on_delete=fields.RESTRICT
-    )
-    owner_id: uuid.UUID
     date = fields.DateField()
     time = fields.CharField(max_length=5, default="")
     project: fields.ForeignKeyNullableRelation[Project] = fields.ForeignKeyField(
@@ -78,11 +85,6 @@ class Note(Model):
     tag_text = fields.CharField(max_length=2000, default="")
     share_lead = fields.BooleanField(default=False)
     share_research = fields.BooleanField(default=False)
-    version = fields.IntField(default=1)
-    change_no = fields.BigIntField(db_index=True)
-    deleted_at = fields.DatetimeField(null=True)
-    created_at = fields.DatetimeField(auto_now_add=True)
-    updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
         table = "note"
@@ -90,14 +92,9 @@ class Note(Model):
         indexes = (("owner_id", "deleted_at", "date", "time", "created_at"),)
 
 
-class JournalEntry(Model):
+class JournalEntry(Record):
     """A reflective journal entry written with one of the templates in kexpwa.domain.templates."""
 
-    id = fields.UUIDField(primary_key=True)
-    owner: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
-        "authority.User", related_name="journal_entries", on_delete=fields.RESTRICT
-    )
-    owner_id: uuid.UUID
     date = fields.DateField()
     template = fields.CharField(max_length=32)
     title = fields.CharField(max_length=200)
@@ -117,23 +114,13 @@ class JournalEntry(Model):
     tag_text = fields.CharField(max_length=2000, default="")
     share_lead = fields.BooleanField(default=False)
     share_research = fields.BooleanField(default=False)
-    version = fields.IntField(default=1)
-    change_no = fields.BigIntField(db_index=True)
-    deleted_at = fields.DatetimeField(null=True)
-    created_at = fields.DatetimeField(auto_now_add=True)
-    updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
         table = "journal_entry"
         indexes = (("owner_id", "deleted_at", "date", "created_at"),)
 
 
-class TimeEntry(Model):
-    id = fields.UUIDField(primary_key=True)
-    owner: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
-        "authority.User", related_name="time_entries", on_delete=fields.RESTRICT
-    )
-    owner_id: uuid.UUID
+class TimeEntry(Record):
     date = fields.DateField()
     minutes = fields.IntField()
     activity = fields.CharField(max_length=80)
@@ -145,11 +132,6 @@ class TimeEntry(Model):
     note = fields.CharField(max_length=500, default="")
     # Duration, activity and own time always count in team totals; the note only if shared.
     share_note_lead = fields.BooleanField(default=False)
-    version = fields.IntField(default=1)
-    change_no = fields.BigIntField(db_index=True)
-    deleted_at = fields.DatetimeField(null=True)
-    created_at = fields.DatetimeField(auto_now_add=True)
-    updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
         table = "time_entry"
