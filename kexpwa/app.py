@@ -16,6 +16,7 @@ from kexpwa import db, routes
 from kexpwa import settings as settings_module
 from kexpwa.auth.throttle import Throttle
 from kexpwa.config import Config
+from kexpwa.domain.durations import format_minutes
 from kexpwa.settings import Settings
 from kexpwa.web.compression import CompressionMiddleware
 from kexpwa.web.errors import client_gone, http_exception, server_error
@@ -23,6 +24,7 @@ from kexpwa.web.headers import SecurityHeadersMiddleware
 from kexpwa.web.limits import BodyLimitMiddleware
 from kexpwa.web.principal import PrincipalMiddleware
 from kexpwa.web.sessions import SessionMiddleware
+from kexpwa.web.templating import templates
 
 log = logging.getLogger("kexpwa")
 
@@ -59,6 +61,10 @@ def create_app(settings: Settings | None = None, cfg: Config | None = None) -> S
     app.state.settings = settings
     app.state.config = cfg
     app.state.throttle = Throttle(settings.login_max_failures, settings.login_window_seconds)
+    # What the layers below web/ provide to the pages: the kinds' facts for the offline
+    # client's config, and the filters that format domain values.
+    app.state.client_kinds = routes.client_kinds()
+    templates.env.filters["duration"] = format_minutes
     return app
 
 

@@ -3,13 +3,12 @@ templates build links from these names with ``url_for``."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-from typing import Any
-
 from starlette.routing import BaseRoute, Mount
 
-from kexpwa.views import auth, capture, home, journal, notes, projects, pwa, team, timelog
+from kexpwa.domain import registry
+from kexpwa.views import auth, capture, home, journal, notes, projects, pwa, session, team, timelog
 from kexpwa.views import sync as sync_views
+from kexpwa.views.capture import Endpoint
 from kexpwa.web.access import (
     ACCESS_ATTR,
     CAPTURE,
@@ -20,6 +19,7 @@ from kexpwa.web.access import (
     route,
 )
 from kexpwa.web.assets import STATIC_DIR, VersionedStaticFiles
+from kexpwa.web.client import ClientKind
 
 
 def _static() -> Mount:
@@ -28,24 +28,22 @@ def _static() -> Mount:
     return Mount("/static", app=files, name="static")
 
 
-def _capture(path: str, views: Any, stem: str, plural: str) -> list[BaseRoute]:
+def _capture(path: str, area: capture.Area, index: Endpoint, **own: Endpoint) -> list[BaseRoute]:
     """A capture area's routes: list, new, recently deleted, and per record (by its UUID)
-    save (create or change), edit, delete and restore. See kexpwa.views.capture."""
-    one, post = f"{path}/{{id:uuid}}", ["POST"]
-    shared = capture.endpoints(views.AREA)
-    views = SimpleNamespace(
-        **{**shared, **{n: getattr(views, n) for n in shared if hasattr(views, n)}},
-        index=views.index,
-    )
+    save (create or change), edit, delete and restore. The shared pages come from
+    kexpwa.views.capture; ``own`` names the ones the area replaces (the journal's ``new``)."""
+    one, post, list_name = f"{path}/{{id:uuid}}", ["POST"], area.list_route
+    views = capture.endpoints(area, overrides=own)
+    name = area.name
     return [
-        route(path, views.index, access=CAPTURE, name=plural),
-        route(f"{path}/new", views.new, access=CAPTURE, name=f"{stem}_new"),
-        route(f"{path}/deleted", views.deleted, access=CAPTURE, name=f"{plural}_deleted"),
-        route(one, views.save, access=CAPTURE, name=f"{stem}_save", methods=post),
-        route(f"{one}/edit", views.edit, access=CAPTURE, name=f"{stem}_edit"),
-        route(f"{one}/delete", views.delete, access=CAPTURE, name=f"{stem}_delete", methods=post),
+        route(path, index, access=CAPTURE, name=list_name),
+        route(f"{path}/new", views["new"], access=CAPTURE, name=name("new")),
+        route(f"{path}/deleted", views["deleted"], access=CAPTURE, name=f"{list_name}_deleted"),
+        route(one, views["save"], access=CAPTURE, name=name("save"), methods=post),
+        route(f"{one}/edit", views["edit"], access=CAPTURE, name=name("edit")),
+        route(f"{one}/delete", views["delete"], access=CAPTURE, name=name("delete"), methods=post),
         route(
-            f"{one}/restore", views.restore, access=CAPTURE, name=f"{stem}_restore", methods=post
+            f"{one}/restore", views["restore"], access=CAPTURE, name=name("restore"), methods=post
         ),
     ]
 
@@ -63,15 +61,20 @@ def build() -> list[BaseRoute]:
         route("/device", pwa.device, access=COUNCIL_STAFF, name="device"),
         route("/attention", pwa.attention, access=COUNCIL_STAFF, name="attention"),
         route("/team", team.index, access=TEAM_LEADS, name="team"),
-        route("/api/session", pwa.session_info, access=SIGNED_IN, name="api_session"),
-        *_capture("/notes", notes, "note", "notes"),
-        *_capture("/journal", journal, "journal", "journal"),
+        route("/api/session", session.session_info, access=SIGNED_IN, name="api_session"),
+        *_capture("/notes", notes.AREA, notes.index),
+        *_capture("/journal", journal.AREA, journal.index, new=journal.new),
         route("/journal/{id:uuid}", journal.entry, access=CAPTURE, name="journal_entry"),
-        *_capture("/time", timelog, "time", "time"),
-        *_capture("/projects", projects, "project", "projects"),
+        *_capture("/time", timelog.AREA, timelog.index),
+        *_capture("/projects", projects.AREA, projects.index),
         route("/projects/{id:uuid}", projects.show, access=CAPTURE, name="project"),
         route("/sync/push", sync_views.push, access=CAPTURE, name="sync_push", methods=["POST"]),
         route("/sync/pull", sync_views.pull, access=CAPTURE, name="sync_pull"),
         route("/sync/conflicts", sync_views.conflict_list, access=CAPTURE, name="sync_conflicts"),
         _static(),
     ]
+
+
+def client_kinds() -> dict[str, ClientKind]:
+    """Each record kind's facts for the offline client's config (see kexpwa.web.client)."""
+    return {k.name: ClientKind(k.list_route, k.client_label) for k in registry.all_kinds()}

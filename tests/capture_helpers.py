@@ -12,7 +12,8 @@ from typing import Any
 from kexpwa import settings as settings_module
 from kexpwa import tenancy
 from kexpwa.domain import changes
-from kexpwa.domain.kinds import Context, get
+from kexpwa.domain.kinds import Context
+from kexpwa.domain.registry import get
 from kexpwa.domain.text import today_utc
 from kexpwa.models.account import Role
 from tests import support

@@ -112,13 +112,13 @@ def statuses(payload: dict[str, Any]) -> list[str]:
 async def database_state(authority: str = "edinburgh") -> dict[str, Any]:
     """Everything a push can change in an authority, for before/after comparisons."""
     from kexpwa import tenancy
-    from kexpwa.domain import kinds
+    from kexpwa.domain import registry
     from kexpwa.models.records import RecordVersion, SharingChange
     from kexpwa.models.sync import AppliedMutation, ChangeCounter, Conflict, SyncClient
 
     state: dict[str, Any] = {}
     with tenancy.bound(authority):
-        for kind in kinds.all_kinds():
+        for kind in registry.all_kinds():
             rows = await kind.model.all().order_by("id").values()
             state[kind.name] = [{k: v for k, v in r.items() if k != "updated_at"} for r in rows]
         state["log"] = await AppliedMutation.all().order_by("mutation_id").values()

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from kexpwa import tenancy
-from kexpwa.domain import kinds
+from kexpwa.domain import registry
 from kexpwa.domain.durations import MAX_MINUTES
 from tests.capture_helpers import Person, days_ago, form, sign_in
 from tests.conftest import Client
@@ -56,7 +56,7 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
 
 async def _counts(person: Person) -> dict[str, int]:
     with tenancy.bound(person.authority):
-        return {k.name: await k.model.all().count() for k in kinds.all_kinds()}
+        return {k.name: await k.model.all().count() for k in registry.all_kinds()}
 
 
 @pytest.mark.parametrize(

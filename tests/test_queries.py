@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from kexpwa import tenancy
-from kexpwa.domain import changes, kinds, queries
+from kexpwa.domain import changes, queries, registry
 from kexpwa.domain.errors import Invalid
 from kexpwa.models.records import Note
 from tests.capture_helpers import SETTINGS, domain_data
@@ -20,8 +20,8 @@ from tests.test_changes import ctx_for
 def test_every_kind_is_registered_whichever_module_was_imported_first() -> None:
     import kexpwa.domain.notes  # noqa: F401 (a view imports it for a constant)
 
-    assert {k.name for k in kinds.all_kinds()} == {"note", "journal", "time", "project"}
-    assert kinds.get("project") is not None
+    assert {k.name for k in registry.all_kinds()} == {"note", "journal", "time", "project"}
+    assert registry.get("project") is not None
 
 
 def test_search_terms_drop_characters_no_database_accepts() -> None:
@@ -33,7 +33,7 @@ async def test_search_with_a_nul_byte_is_not_an_error(users: UserFactory) -> Non
     pat = await users("edinburgh", "pat")
     with tenancy.bound("edinburgh"):
         await changes.upsert(ctx_for(pat.user), "note", uuid.uuid4(), domain_data("note"), None)
-        found = await queries.page("note", pat.user.id, queries.Filters.parse({"q": "carers\x00"}))
+        found = await queries.own_page("note", pat.user.id, queries.Filters.parse({"q": "carers\x00"}))
     assert found.total == 1
 
 
@@ -45,8 +45,8 @@ async def test_recently_deleted_within_the_undo_period(users: UserFactory) -> No
     with tenancy.bound("edinburgh"):
         for rid in (old, recent, live):
             await changes.upsert(ctx, "note", rid, domain_data("note"), None)
-        await changes.delete(ctx, "note", old, None)
-        await changes.delete(ctx, "note", recent, None)
+        await changes.delete(ctx, "note", old, 1)
+        await changes.delete(ctx, "note", recent, 1)
         await Note.filter(id=old).update(deleted_at=datetime.now(UTC) - timedelta(days=40))
         mine = await queries.recently_deleted("note", pat.user.id, SETTINGS.undo_days)
         theirs = await queries.recently_deleted("note", sam.user.id, SETTINGS.undo_days)

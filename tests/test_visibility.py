@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from kexpwa import tenancy
-from kexpwa.domain import changes, kinds, visibility
+from kexpwa.domain import changes, registry, visibility
 from kexpwa.domain.kinds import Context
 from kexpwa.models.account import Role, Team, User
 from kexpwa.settings import DEFAULT_ACTIVITIES, Settings
@@ -15,9 +15,9 @@ from tests.sync_support import TODAY, note_data
 
 
 async def _visible(reader: visibility.Reader, kind_name: str) -> dict[str, visibility.View]:
-    kind = kinds.get(kind_name)
+    kind = registry.get(kind_name)
     assert kind is not None
-    rows = await kind.model.filter(visibility.candidates(reader, kind_name))
+    rows = await kind.model.filter(visibility.candidates(reader, kind))
     views = {
         r.title if kind_name != "time" else r.activity: visibility.view(reader, kind, r)
         for r in rows

@@ -10,7 +10,8 @@ cursor). Called inside an outer transaction, it becomes a savepoint of that tran
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,28 +20,21 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from kexpwa import tenancy
-from kexpwa.domain import kinds
-from kexpwa.domain.errors import Gone, Invalid, NotFound, Stale, UnknownField
+from kexpwa.domain.errors import Gone, NotFound, Stale, UnknownField
 from kexpwa.domain.kinds import Context, Kind
-from kexpwa.models.records import RecordVersion, SharingChange
+from kexpwa.domain.registry import kind_of
+from kexpwa.models.records import Record, RecordVersion, SharingChange
 
 
 @dataclass(frozen=True)
 class Applied:
     kind: str
-    record: Any
+    record: Record
     created: bool = False
 
     @property
     def version(self) -> int:
         return int(self.record.version)
-
-
-def kind_of(name: str) -> Kind:
-    kind = kinds.get(name)
-    if kind is None:
-        raise Invalid(f"Unknown record type {name[:40]!r}.")
-    return kind
 
 
 async def next_change_no(conn: BaseDBAsyncClient) -> int:
@@ -53,27 +47,34 @@ async def next_change_no(conn: BaseDBAsyncClient) -> int:
     return int(rows[0]["value"])
 
 
-async def _locked(kind: Kind, record_id: uuid.UUID, conn: BaseDBAsyncClient) -> Any:
+async def _locked(kind: Kind, record_id: uuid.UUID, conn: BaseDBAsyncClient) -> Record | None:
     return await kind.model.filter(id=record_id).select_for_update().using_db(conn).first()
 
 
-def _check_owner(record: Any, ctx: Context) -> None:
-    if record is not None and record.owner_id != ctx.actor.id:
-        raise NotFound()
+@asynccontextmanager
+async def _opened(
+    ctx: Context, kind_name: str, record_id: uuid.UUID
+) -> AsyncIterator[tuple[Kind, Record | None, BaseDBAsyncClient]]:
+    """The opening every change shares: a transaction on the bound authority (a savepoint
+    inside an outer one), the record locked, and someone else's record treated as missing."""
+    kind = kind_of(kind_name)
+    async with in_transaction(tenancy.alias(tenancy.current())) as conn:
+        current = await _locked(kind, record_id, conn)
+        if current is not None and current.owner_id != ctx.actor.id:
+            raise NotFound()
+        yield kind, current, conn
 
 
-async def _keep_version(kind: Kind, record: Any, conn: BaseDBAsyncClient) -> None:
+async def _keep_version(
+    kind: Kind, record: Record, data: dict[str, Any], conn: BaseDBAsyncClient
+) -> None:
     await RecordVersion.create(
-        kind=kind.name,
-        record_id=record.id,
-        version=record.version,
-        data=kind.serialize(record),
-        using_db=conn,
+        kind=kind.name, record_id=record.id, version=record.version, data=data, using_db=conn
     )
 
 
 async def _record_sharing(
-    kind: Kind, record: Any, before: Mapping[str, bool], ctx: Context, conn: BaseDBAsyncClient
+    kind: Kind, record: Record, before: Mapping[str, bool], ctx: Context, conn: BaseDBAsyncClient
 ) -> None:
     for field, audience in kind.share_fields.items():
         now = bool(getattr(record, field))
@@ -96,7 +97,8 @@ async def upsert(
     base_version: int | None,
 ) -> Applied:
     """Create the record (``base_version`` None or 0) or change it (``base_version`` must be its
-    current version). Fields missing from ``data`` keep their current values."""
+    current version, else :class:`Stale`: an existing record is never changed by a caller that
+    did not say which version it saw). Fields missing from ``data`` keep their values."""
     kind = kind_of(kind_name)
     unknown = sorted(set(data) - kind.fields)
     if unknown:
@@ -104,9 +106,7 @@ async def upsert(
             f"Unknown field {unknown[0][:40]!r} for a {kind.label}.",
             {name[:40]: "Not a field of this record type." for name in unknown[:10]},
         )
-    async with in_transaction(tenancy.alias(tenancy.current())) as conn:
-        current = await _locked(kind, record_id, conn)
-        _check_owner(current, ctx)
+    async with _opened(ctx, kind_name, record_id) as (kind, current, conn):
         if current is None:
             if base_version not in (None, 0):
                 raise NotFound("That entry is no longer on the server.")
@@ -115,10 +115,11 @@ async def upsert(
             record.change_no = 0  # stamped last, below
             await record.save(using_db=conn, force_create=True)
             await _record_sharing(kind, record, {}, ctx, conn)
-            await _after(kind, record, None, conn)
+            if kind.after_change is not None:
+                await kind.after_change(record, None, conn)
             await _stamp(kind, record, conn)
             return Applied(kind.name, record, created=True)
-        if base_version is not None and base_version != current.version:
+        if base_version != current.version:
             raise Stale(current, current.version)
         if current.deleted_at is not None:
             raise NotFound("That entry was deleted. Restore it first to change it.")
@@ -126,64 +127,73 @@ async def upsert(
         if all(getattr(current, name) == value for name, value in values.items()):
             return Applied(kind.name, current)  # nothing changed: no new version
         sharing_before = {f: bool(getattr(current, f)) for f in kind.share_fields}
-        previous = {"stage": getattr(current, "stage", None)}
-        previous["substep"] = getattr(current, "substep", None)
-        await _keep_version(kind, current, conn)
+        before = kind.serialize(current)
+        await _keep_version(kind, current, before, conn)
         for name, value in values.items():
             setattr(current, name, value)
         current.version += 1
         await current.save(using_db=conn)
         await _record_sharing(kind, current, sharing_before, ctx, conn)
-        await _after(kind, current, previous, conn)
+        if kind.after_change is not None:
+            await kind.after_change(current, before, conn)
         await _stamp(kind, current, conn)
         return Applied(kind.name, current)
 
 
-async def _stamp(kind: Kind, record: Any, conn: BaseDBAsyncClient) -> None:
-    """Take the change number last. Every other lock of the change (the row, and the key
-    share lock a foreign key to a project takes) is held already, so the counter is always
-    the last lock a writer waits for and two writers cannot wait on each other."""
-    record.change_no = await next_change_no(conn)
+async def _hold_references(kind: Kind, record: Record, conn: BaseDBAsyncClient) -> None:
+    """Key-share lock the records this one points at (PostgreSQL), before the counter.
+
+    PostgreSQL re-runs a foreign key's check when a row this transaction already wrote is
+    updated again, as :func:`_stamp` does; that check key-share locks the project a note points
+    at. Taken after the counter, it waited for a project being saved, whose writer waited for
+    the counter: a deadlock. Taken here, first, the wait happens before the counter."""
+    if conn.capabilities.dialect != "postgres":
+        return  # SQLite has no row locks: one writer at a time
+    for ref in kind.references:
+        target = getattr(record, ref.field)
+        if target is not None:
+            table = ref.target._meta.db_table
+            # The table name comes from the model, never from input; Tortoise has no
+            # FOR KEY SHARE, and a stronger lock would block other notes of the project.
+            sql = f'SELECT 1 FROM "{table}" WHERE id = $1 FOR KEY SHARE'  # noqa: S608
+            await conn.execute_query(sql, [target])
+
+
+async def _change_no(kind: Kind, record: Record, conn: BaseDBAsyncClient) -> int:
+    await _hold_references(kind, record, conn)
+    return await next_change_no(conn)
+
+
+async def _stamp(kind: Kind, record: Record, conn: BaseDBAsyncClient) -> None:
+    """Take the change number last. Every other lock of the change (the device's row on the
+    sync path, the record's row, and key-share locks on the records it points at, see
+    :func:`_hold_references`) is held already, so the counter is always the last lock a writer
+    waits for and two writers cannot wait on each other."""
+    record.change_no = await _change_no(kind, record, conn)
     await kind.model.filter(id=record.id).using_db(conn).update(change_no=record.change_no)
 
 
-async def _after(
-    kind: Kind, record: Any, previous: dict[str, Any] | None, conn: BaseDBAsyncClient
-) -> None:
-    if kind.name == "project":
-        from kexpwa.domain.projects import after_change
-
-        await after_change(record, previous, conn)
-
-
-async def delete(
-    ctx: Context, kind_name: str, record_id: uuid.UUID, base_version: int | None
-) -> Applied:
-    """Soft-delete (a tombstone). Deleting a deleted record again changes nothing."""
-    kind = kind_of(kind_name)
-    async with in_transaction(tenancy.alias(tenancy.current())) as conn:
-        current = await _locked(kind, record_id, conn)
-        _check_owner(current, ctx)
+async def delete(ctx: Context, kind_name: str, record_id: uuid.UUID, base_version: int) -> Applied:
+    """Soft-delete (a tombstone); ``base_version`` must be the record's current version.
+    Deleting a deleted record again changes nothing."""
+    async with _opened(ctx, kind_name, record_id) as (kind, current, conn):
         if current is None:
             raise NotFound()
         if current.deleted_at is not None:
             return Applied(kind.name, current)
-        if base_version is not None and base_version != current.version:
+        if base_version != current.version:
             raise Stale(current, current.version)
-        await _keep_version(kind, current, conn)
+        await _keep_version(kind, current, kind.serialize(current), conn)
         current.deleted_at = datetime.now(UTC)
         current.version += 1
-        current.change_no = await next_change_no(conn)
+        current.change_no = await _change_no(kind, current, conn)
         await current.save(using_db=conn)
         return Applied(kind.name, current)
 
 
 async def restore(ctx: Context, kind_name: str, record_id: uuid.UUID) -> Applied:
     """Undo a delete, within the undo period."""
-    kind = kind_of(kind_name)
-    async with in_transaction(tenancy.alias(tenancy.current())) as conn:
-        current = await _locked(kind, record_id, conn)
-        _check_owner(current, ctx)
+    async with _opened(ctx, kind_name, record_id) as (kind, current, conn):
         if current is None:
             raise NotFound()
         if current.deleted_at is None:
@@ -194,7 +204,7 @@ async def restore(ctx: Context, kind_name: str, record_id: uuid.UUID) -> Applied
             )
         current.deleted_at = None
         current.version += 1
-        current.change_no = await next_change_no(conn)
+        current.change_no = await _change_no(kind, current, conn)
         await current.save(using_db=conn)
         return Applied(kind.name, current)
 

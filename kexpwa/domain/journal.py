@@ -8,7 +8,7 @@ from typing import Any
 
 from kexpwa.domain import journal_templates, refs
 from kexpwa.domain import text as t
-from kexpwa.domain.kinds import Context, Kind, register
+from kexpwa.domain.kinds import Context, Form, Kind, Reference, Rule
 from kexpwa.domain.validation import Collector, an_id, merged, tag_text
 from kexpwa.models.records import JournalEntry
 
@@ -97,14 +97,27 @@ async def validate(
     return values
 
 
-KIND = register(
-    Kind(
-        name="journal",
-        label="journal entry",
-        model=JournalEntry,
-        fields=FIELDS,
-        validate=validate,
-        serialize=serialize,
-        share_fields={"share_lead": "lead", "share_research": "research"},
-    )
+KIND = Kind(
+    name="journal",
+    label="journal entry",
+    model=JournalEntry,
+    fields=FIELDS,
+    validate=validate,
+    serialize=serialize,
+    form=Form(
+        text=("template", "title", "date", "session_date", "session_title", "source_id"),
+        flags=("share_lead", "share_research"),
+        lists=("tags",),
+        maps=("sections",),
+    ),
+    search=("title", "search_text", "session_title"),
+    order=("-date", "-created_at"),
+    list_route="journal",
+    warm_routes=("journal", "journal_new"),
+    client_label=("title",),
+    share_fields={"share_lead": "lead", "share_research": "research"},
+    lead=Rule.SHARED,
+    research=Rule.SHARED,
+    filters=("tag",),
+    references=(Reference("source_id", JournalEntry),),
 )

@@ -1,5 +1,9 @@
-"""The record kinds a practitioner writes, and what every kind provides to the change and
-query functions: which fields it accepts, how to validate them and how to serialise a record.
+"""What a record kind is: one description per kind, read by everything that handles records.
+
+Each kind's module (notes, journal, timelog, projects) builds its :class:`Kind`; the list of
+kinds is :mod:`kexpwa.domain.registry`. The change path, list queries, the visibility rule,
+the tombstone purge, the forms, the sync engine and the offline client's config all read these
+facts instead of keeping tables of their own keyed by kind name.
 
 ``data`` (forms and sync alike) uses the same field names; see each kind's module.
 """
@@ -7,12 +11,14 @@ query functions: which fields it accepts, how to validate them and how to serial
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
-from tortoise.models import Model
+from tortoise.backends.base.client import BaseDBAsyncClient
 
 from kexpwa.models.account import User
+from kexpwa.models.records import Record
 from kexpwa.settings import Settings
 
 
@@ -30,39 +36,64 @@ class Context:
         return cls(actor, settings.activities, settings.cpl_tags, settings.undo_days)
 
 
+class Rule(Enum):
+    """How a reader other than the owner (a team lead, the research fellow) reads a kind."""
+
+    SHARED = "shared"  # record by record: those the owner shared with that audience
+    ALWAYS = "always"  # every live record (withheld fields only when their flag is ticked)
+    NEVER = "never"
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A field of a kind that points at another record (of the same owner)."""
+
+    field: str  # the model attribute holding the id: "project_id"
+    target: type[Record]  # the model pointed at
+
+
+@dataclass(frozen=True)
+class Form:
+    """The fields an HTML form of this kind posts (see kexpwa.views.forms). Forms say less than
+    JSON can: an unticked checkbox is absent, a list is repeated fields, and a mapping arrives
+    as ``<name>.<key>`` fields."""
+
+    text: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()  # checkboxes: ticked means True, absent means False
+    lists: tuple[str, ...] = ()  # repeated fields (checkbox groups)
+    maps: tuple[str, ...] = ()  # ``sections.incident`` -> data["sections"]["incident"]
+
+
 Validator = Callable[[Mapping[str, Any], Any, Context], Awaitable[dict[str, Any]]]
+# After a record is saved and before its change number is taken: (record, its values before
+# the change or None when new, the transaction). Runs inside the change's transaction.
+AfterChange = Callable[[Any, Mapping[str, Any] | None, BaseDBAsyncClient], Awaitable[None]]
 
 
 @dataclass(frozen=True)
 class Kind:
     name: str  # wire name: "note", "journal", "time", "project"
     label: str  # for people: "fieldwork note"
-    model: type[Model]
+    model: type[Record]
     fields: frozenset[str]  # accepted ``data`` fields
     validate: Validator  # -> model attribute values; raises Invalid
     serialize: Callable[[Any], dict[str, Any]]
-    share_fields: Mapping[str, str]  # data field -> audience ("lead" / "research")
+    form: Form
+    search: tuple[str, ...]  # model fields a list search looks in
+    order: tuple[str, ...]  # a list's order, newest first
+    list_route: str  # route name of the owner's list page ("notes")
+    warm_routes: tuple[str, ...]  # route names the offline client keeps ready ("note_new")
+    # Data fields naming a record for people; the first non-empty one labels a pending item.
+    client_label: tuple[str, ...]
+    share_fields: Mapping[str, str] = field(default_factory=dict)  # field -> "lead"/"research"
+    lead: Rule = Rule.NEVER  # what a team lead reads of their members' records
+    # Data fields a lead reads only when the owner ticks the flag: {"note": "share_note_lead"}.
+    lead_withheld: Mapping[str, str] = field(default_factory=dict)
+    research: Rule = Rule.NEVER  # what the research fellow reads (SHARED or NEVER)
+    filters: tuple[str, ...] = ()  # list filters offered: "project", "tag"
+    references: tuple[Reference, ...] = ()
+    after_change: AfterChange | None = None
 
-
-_KINDS: dict[str, Kind] = {}
-
-
-def register(kind: Kind) -> Kind:
-    _KINDS[kind.name] = kind
-    return kind
-
-
-def get(name: str) -> Kind | None:
-    _load()
-    return _KINDS.get(name)
-
-
-def all_kinds() -> tuple[Kind, ...]:
-    _load()
-    return tuple(_KINDS.values())
-
-
-def _load() -> None:
-    # Always import them all: importing one kind's module (say notes, for a constant) must
-    # not hide the others. After the first call this is a dictionary lookup per module.
-    from kexpwa.domain import journal, notes, projects, timelog  # noqa: F401 (registers)
+    def share_field(self, audience: str) -> str | None:
+        """The yes/no field by which the owner shares a record with ``audience``, if any."""
+        return next((f for f, a in self.share_fields.items() if a == audience), None)

@@ -8,9 +8,9 @@ from typing import Any
 
 from kexpwa.domain import refs
 from kexpwa.domain import text as t
-from kexpwa.domain.kinds import Context, Kind, register
+from kexpwa.domain.kinds import Context, Form, Kind, Reference, Rule
 from kexpwa.domain.validation import Collector, an_id, merged, tag_text
-from kexpwa.models.records import Note
+from kexpwa.models.records import Note, Project
 
 BODY_MAX = 20_000
 TITLE_MAX = 200
@@ -48,14 +48,26 @@ async def validate(data: Mapping[str, Any], current: Note | None, ctx: Context) 
     return values
 
 
-KIND = register(
-    Kind(
-        name="note",
-        label="fieldwork note",
-        model=Note,
-        fields=FIELDS,
-        validate=validate,
-        serialize=serialize,
-        share_fields={"share_lead": "lead", "share_research": "research"},
-    )
+KIND = Kind(
+    name="note",
+    label="fieldwork note",
+    model=Note,
+    fields=FIELDS,
+    validate=validate,
+    serialize=serialize,
+    form=Form(
+        text=("title", "body", "date", "time", "project_id"),
+        flags=("share_lead", "share_research"),
+        lists=("tags",),
+    ),
+    search=("title", "body"),
+    order=("-date", "-time", "-created_at"),
+    list_route="notes",
+    warm_routes=("notes", "note_new"),
+    client_label=("title",),
+    share_fields={"share_lead": "lead", "share_research": "research"},
+    lead=Rule.SHARED,
+    research=Rule.SHARED,
+    filters=("project", "tag"),
+    references=(Reference("project_id", Project),),
 )

@@ -10,7 +10,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from kexpwa.domain import stages
 from kexpwa.domain import text as t
-from kexpwa.domain.kinds import Context, Kind, register
+from kexpwa.domain.kinds import Context, Form, Kind
 from kexpwa.domain.validation import Collector, merged
 from kexpwa.models.records import Project, ProjectStageChange
 
@@ -57,27 +57,29 @@ async def validate(
 
 
 async def after_change(
-    project: Project, previous: dict[str, Any] | None, conn: BaseDBAsyncClient
+    project: Project, previous: Mapping[str, Any] | None, conn: BaseDBAsyncClient
 ) -> None:
     """Keep the stage history: a row for the first stage and for every change of stage."""
-    changed = previous is None or (previous["stage"], previous["substep"]) != (
-        project.stage,
-        project.substep,
-    )
+    now = (project.stage, project.substep)
+    changed = previous is None or (previous["stage"], previous["substep"]) != now
     if changed:
         await ProjectStageChange.create(
             project_id=project.id, stage=project.stage, substep=project.substep, using_db=conn
         )
 
 
-KIND = register(
-    Kind(
-        name="project",
-        label="research project",
-        model=Project,
-        fields=FIELDS,
-        validate=validate,
-        serialize=serialize,
-        share_fields={},
-    )
+KIND = Kind(
+    name="project",
+    label="research project",
+    model=Project,
+    fields=FIELDS,
+    validate=validate,
+    serialize=serialize,
+    form=Form(text=("title", "question", "stage", "substep", "start_date")),
+    search=("title", "question"),
+    order=("-updated_at",),
+    list_route="projects",
+    warm_routes=("projects", "project_new"),
+    client_label=("title",),
+    after_change=after_change,  # nobody else reads projects: lead and research rules NEVER
 )

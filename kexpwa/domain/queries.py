@@ -1,7 +1,8 @@
-"""Reading a practitioner's own records: lists with search, filters and paging, and totals.
+"""Reading records: lists with search, filters and paging, and totals.
 
 Each list costs a fixed number of queries (a count and a page), whatever the number of entries.
-Team-lead and research views reuse ``scope`` with their own owner filters.
+:func:`page` pages through any base queryset of a kind: the owner's own list uses
+:func:`own_page`; team-lead and research views pass ``visibility.readable`` rows instead.
 """
 
 from __future__ import annotations
@@ -9,29 +10,19 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from tortoise.expressions import Q
 from tortoise.functions import Sum
 from tortoise.queryset import QuerySet
 
-from kexpwa.domain import kinds
+from kexpwa.domain import registry
+from kexpwa.domain.kinds import Kind
 from kexpwa.domain.text import without_bad
-from kexpwa.models.records import JournalEntry, Project, ProjectStageChange, TimeEntry
+from kexpwa.models.records import JournalEntry, Project, ProjectStageChange, Record, TimeEntry
 
 PER_PAGE = 20
-SEARCH = {
-    "note": ("title", "body"),
-    "journal": ("title", "search_text", "session_title"),
-    "time": ("activity", "note"),
-    "project": ("title", "question"),
-}
-ORDER = {
-    "note": ("-date", "-time", "-created_at"),
-    "journal": ("-date", "-created_at"),
-    "time": ("-date", "-created_at"),
-    "project": ("-updated_at",),
-}
+R = TypeVar("R", bound=Record)
 
 
 @dataclass(frozen=True)
@@ -68,52 +59,60 @@ class Page:
     pages: int
 
 
-def scope(kind_name: str, owner_id: uuid.UUID) -> QuerySet[Any]:
+def _live(model: type[R], owner_id: uuid.UUID) -> QuerySet[R]:
+    return model.filter(owner_id=owner_id, deleted_at__isnull=True)
+
+
+def scope(kind_name: str, owner_id: uuid.UUID) -> QuerySet[Record]:
     """The owner's live (not deleted) records of a kind."""
-    kind = kinds.get(kind_name)
-    assert kind is not None
-    return kind.model.filter(owner_id=owner_id, deleted_at__isnull=True)
+    return _live(registry.kind_of(kind_name).model, owner_id)
 
 
-def _filtered(kind_name: str, query: QuerySet[Any], filters: Filters) -> QuerySet[Any]:
+def _filtered(kind: Kind, query: QuerySet[Record], filters: Filters) -> QuerySet[Record]:
     if filters.q:
         condition = Q()
-        for field in SEARCH[kind_name]:
+        for field in kind.search:
             condition |= Q(**{f"{field}__icontains": filters.q})
         query = query.filter(condition)
-    if filters.project_id and kind_name in ("note", "time"):
+    if filters.project_id and "project" in kind.filters:
         query = query.filter(project_id=filters.project_id)
-    if filters.tag and kind_name in ("note", "journal"):
+    if filters.tag and "tag" in kind.filters:
         query = query.filter(tag_text__contains=f"|{filters.tag}|")
     return query
 
 
-async def page(kind_name: str, owner_id: uuid.UUID, filters: Filters) -> Page:
-    query = _filtered(kind_name, scope(kind_name, owner_id), filters)
+async def page(kind_name: str, base: QuerySet[Record], filters: Filters) -> Page:
+    """One page of ``base`` (rows of the kind), searched, filtered and in the kind's order.
+    ``base`` decides whose rows: the owner's (:func:`own_page`) or what a reader may read."""
+    kind = registry.kind_of(kind_name)
+    query = _filtered(kind, base, filters)
     total = await query.count()
     pages = max(1, -(-total // PER_PAGE))
     number = min(filters.page, pages)
-    items = await query.order_by(*ORDER[kind_name]).offset((number - 1) * PER_PAGE).limit(PER_PAGE)
+    items = await query.order_by(*kind.order).offset((number - 1) * PER_PAGE).limit(PER_PAGE)
     return Page(list(items), total, number, pages)
+
+
+async def own_page(kind_name: str, owner_id: uuid.UUID, filters: Filters) -> Page:
+    """One page of the owner's own live records of a kind."""
+    return await page(kind_name, scope(kind_name, owner_id), filters)
 
 
 async def own_projects(owner_id: uuid.UUID) -> list[Project]:
     """The owner's live projects, for pickers and filters."""
-    return list(await scope("project", owner_id).order_by("title"))
+    return list(await _live(Project, owner_id).order_by("title"))
 
 
-async def get_own(kind_name: str, owner_id: uuid.UUID, record_id: uuid.UUID) -> Any:
+async def get_own(kind_name: str, owner_id: uuid.UUID, record_id: uuid.UUID) -> Record | None:
     """One of the owner's records (deleted ones too, for undo), or None."""
-    kind = kinds.get(kind_name)
-    assert kind is not None
+    kind = registry.kind_of(kind_name)
     return await kind.model.get_or_none(id=record_id, owner_id=owner_id)
 
 
-async def recently_deleted(kind_name: str, owner_id: uuid.UUID, days: int) -> list[Any]:
+async def recently_deleted(kind_name: str, owner_id: uuid.UUID, days: int) -> list[Record]:
     """The owner's records of a kind deleted in the last ``days`` days (still restorable),
     most recently deleted first; at most a few pages' worth."""
-    kind = kinds.get(kind_name)
-    assert kind is not None
+    kind = registry.kind_of(kind_name)
     since = datetime.now(UTC) - timedelta(days=days)
     query = kind.model.filter(owner_id=owner_id, deleted_at__gte=since)
     return list(await query.order_by("-deleted_at").limit(PER_PAGE * 5))
@@ -121,7 +120,7 @@ async def recently_deleted(kind_name: str, owner_id: uuid.UUID, days: int) -> li
 
 async def followups(owner_id: uuid.UUID, entry_id: uuid.UUID) -> list[JournalEntry]:
     """The owner's live journal entries that grew from the quick note ``entry_id``."""
-    query = scope("journal", owner_id).filter(source_id=entry_id)
+    query = _live(JournalEntry, owner_id).filter(source_id=entry_id)
     return list(await query.order_by("-date", "-created_at"))
 
 
@@ -132,7 +131,7 @@ async def stage_history(project_id: uuid.UUID) -> list[ProjectStageChange]:
 
 async def counts(owner_id: uuid.UUID) -> dict[str, int]:
     """How many live records of each kind the owner has."""
-    return {kind.name: await scope(kind.name, owner_id).count() for kind in kinds.all_kinds()}
+    return {kind.name: await scope(kind.name, owner_id).count() for kind in registry.all_kinds()}
 
 
 def week_of(day: date) -> tuple[date, date]:

@@ -8,9 +8,9 @@ from typing import Any
 
 from kexpwa.domain import durations, refs
 from kexpwa.domain import text as t
-from kexpwa.domain.kinds import Context, Kind, register
+from kexpwa.domain.kinds import Context, Form, Kind, Reference, Rule
 from kexpwa.domain.validation import Collector, an_id, merged
-from kexpwa.models.records import TimeEntry
+from kexpwa.models.records import Project, TimeEntry
 
 FIELDS = frozenset(
     {"date", "duration", "minutes", "activity", "own_time", "project_id", "note", "share_note_lead"}
@@ -75,14 +75,27 @@ async def validate(
     return c.done()
 
 
-KIND = register(
-    Kind(
-        name="time",
-        label="time entry",
-        model=TimeEntry,
-        fields=FIELDS,
-        validate=validate,
-        serialize=serialize,
-        share_fields={"share_note_lead": "lead"},
-    )
+KIND = Kind(
+    name="time",
+    label="time entry",
+    model=TimeEntry,
+    fields=FIELDS,
+    validate=validate,
+    serialize=serialize,
+    form=Form(
+        text=("date", "duration", "activity", "project_id", "note"),
+        flags=("own_time", "share_note_lead"),
+    ),
+    search=("activity", "note"),
+    order=("-date", "-created_at"),
+    list_route="time",
+    warm_routes=("time", "time_new"),
+    client_label=("activity", "duration"),
+    share_fields={"share_note_lead": "lead"},
+    # Duration, activity and own time always count in the team's totals; the note only if the
+    # owner shares it. Research reads no time until practitioners can consent to it.
+    lead=Rule.ALWAYS,
+    lead_withheld={"note": "share_note_lead"},
+    filters=("project",),
+    references=(Reference("project_id", Project),),
 )

@@ -17,8 +17,9 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from kexpwa import tenancy
-from kexpwa.domain import kinds
-from kexpwa.models.records import JournalEntry, Note, RecordVersion, TimeEntry
+from kexpwa.domain import registry
+from kexpwa.domain.kinds import Kind
+from kexpwa.models.records import RecordVersion
 from kexpwa.models.sync import ChangeCounter
 
 BATCH = 500
@@ -34,18 +35,17 @@ class Purged:
         return sum(self.counts.values())
 
 
-async def _still_referenced(kind_name: str, ids: list[Any], conn: BaseDBAsyncClient) -> set[Any]:
-    """Ids another record still points at. Purging them would change that record (the
-    reference would become null) without a new version, so they wait for a later purge."""
-    if kind_name == "project":
-        notes = Note.filter(project_id__in=ids).using_db(conn)
-        times = TimeEntry.filter(project_id__in=ids).using_db(conn)
-        found = await notes.values_list("project_id", flat=True)
-        return set(found) | set(await times.values_list("project_id", flat=True))
-    if kind_name == "journal":
-        followups = JournalEntry.filter(source_id__in=ids).using_db(conn)
-        return set(await followups.values_list("source_id", flat=True))
-    return set()
+async def _still_referenced(kind: Kind, ids: list[Any], conn: BaseDBAsyncClient) -> set[Any]:
+    """Ids another record still points at (through any kind's references). Purging them would
+    change that record (the reference would become null) without a new version, so they wait
+    for a later purge."""
+    found: set[Any] = set()
+    for other in registry.all_kinds():
+        for ref in other.references:
+            if ref.target is kind.model:
+                pointing = other.model.filter(**{f"{ref.field}__in": ids}).using_db(conn)
+                found.update(await pointing.values_list(ref.field, flat=True))
+    return found
 
 
 async def purge(horizon_days: int, *, now: datetime | None = None) -> Purged:
@@ -57,14 +57,15 @@ async def purge(horizon_days: int, *, now: datetime | None = None) -> Purged:
     highest = 0
     async with in_transaction(tenancy.alias(tenancy.current())) as conn:
         # Records first, the counter last: the order every writer takes its locks in.
-        # Projects last: notes and time entries purged in this run no longer hold them back.
-        for kind in sorted(kinds.all_kinds(), key=lambda k: k.name == "project"):
+        # Referenced kinds after the kinds pointing at them (projects after notes and time):
+        # records purged earlier in this run no longer hold them back.
+        for kind in registry.purge_order():
             old = kind.model.filter(deleted_at__lt=cutoff).using_db(conn)
             candidates = await old.order_by("id").values_list("id", flat=True)
             count = 0
             for start in range(0, len(candidates), BATCH):
                 chunk = list(candidates[start : start + BATCH])
-                keep = await _still_referenced(kind.name, chunk, conn)
+                keep = await _still_referenced(kind, chunk, conn)
                 chunk = [i for i in chunk if i not in keep]
                 if not chunk:
                     continue

@@ -1,12 +1,20 @@
-"""Who may read which record: the one rule, used by sync pulls and the team-lead pages.
+"""Who may read which record: the one rule, used by sync pulls, the team-lead pages and the
+research export. Each kind declares its rules (:class:`~kexpwa.domain.kinds.Rule`) for a team
+lead and for the research fellow; this module applies them.
 
 - Everyone reads their own records, deleted ones included (a deleted record is a tombstone).
-- A team lead also reads, read-only, what members of the teams they lead shared with them:
-  notes and journal entries marked ``share_lead``, and every time entry (its duration, activity
-  and own-time flag always count in team totals; its note text only if ``share_note_lead``).
+- A team lead also reads, read-only, what members of the teams they lead shared with them: a
+  kind whose lead rule is SHARED record by record (notes and journal entries marked
+  ``share_lead``); a kind whose rule is ALWAYS every record (time: its duration, activity and
+  own-time flag always count in team totals; its note text only if ``share_note_lead``).
 - A record that was shared and no longer is reaches the lead as a tombstone, so a device that
   holds a copy drops it. Records never shared with the lead are never mentioned at all.
+- The research fellow reads, across authorities, only the records whose research rule is SHARED
+  and whose owner ticked ``share_research`` (notes and journal entries). Never projects or time.
 - Nobody reads anyone else's projects.
+
+:func:`candidates` is "ever shared" (what a sync pull must mention, tombstones included);
+:func:`readable` is "shared now" (what a list or an export may show).
 """
 
 from __future__ import annotations
@@ -19,13 +27,9 @@ from typing import Any
 
 from tortoise.expressions import Q, Subquery
 
-from kexpwa.domain.kinds import Kind
+from kexpwa.domain.kinds import Kind, Rule
 from kexpwa.models.account import Role, Team, User
-from kexpwa.models.records import SharingChange
-
-LEAD_SHARED = ("note", "journal")  # shared one by one with share_lead
-LEAD_ALWAYS = ("time",)  # always visible to the lead, note text only if share_note_lead
-HIDDEN_FROM_LEAD = ("share_research",)  # a member's research consent is not the lead's business
+from kexpwa.models.records import Record, SharingChange
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,12 @@ class Reader:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def research_reader(user_id: uuid.UUID) -> Reader:
+    """The research fellow: a directory account, bound to no authority and owning nothing
+    there. It reads only what each kind's research rule allows (see :func:`readable`)."""
+    return Reader(user_id, Role.RESEARCH, {})
+
+
 async def reader_for(user_id: uuid.UUID, role: Role) -> Reader:
     """The reader for a user of the bound authority."""
     members: dict[uuid.UUID, str] = {}
@@ -59,19 +69,52 @@ async def reader_for(user_id: uuid.UUID, role: Role) -> Reader:
     return Reader(user_id, role, members)
 
 
-def candidates(reader: Reader, kind_name: str) -> Q:
+def _rule(reader: Reader, kind: Kind) -> tuple[Rule, str]:
+    """The rule that lets ``reader`` read other people's records of ``kind``, and its
+    audience (a share field's audience: "lead" or "research")."""
+    if reader.role == Role.RESEARCH:
+        return kind.research, "research"
+    if reader.members:
+        return kind.lead, "lead"
+    return Rule.NEVER, "lead"
+
+
+def _others(reader: Reader) -> Q:
+    # The research fellow reads every practitioner's consented rows in the bound authority.
+    return Q() if reader.role == Role.RESEARCH else Q(owner_id__in=list(reader.members))
+
+
+def _own(reader: Reader) -> Q:
+    # A research account never owns rows in an authority; matching its id finds nothing.
+    return Q(owner_id=reader.user_id)
+
+
+def candidates(reader: Reader, kind: Kind) -> Q:
     """Records of a kind that this reader may read now or could read before: the rows
     :func:`view` is asked about. Never includes a record never shared with the reader."""
-    own = Q(owner_id=reader.user_id)
-    members = list(reader.members)
-    if not members:
-        return own
-    if kind_name in LEAD_ALWAYS:
-        return own | Q(owner_id__in=members)
-    if kind_name in LEAD_SHARED:
-        ever_shared = SharingChange.filter(kind=kind_name, audience="lead").values("record_id")
-        return own | Q(owner_id__in=members, id__in=Subquery(ever_shared))
-    return own
+    rule, audience = _rule(reader, kind)
+    if rule == Rule.ALWAYS:
+        return _own(reader) | _others(reader)
+    if rule == Rule.SHARED:
+        ever = SharingChange.filter(kind=kind.name, audience=audience).values("record_id")
+        return _own(reader) | (_others(reader) & Q(id__in=Subquery(ever)))
+    return _own(reader)
+
+
+def readable(reader: Reader, kind: Kind) -> Q:
+    """Live records of a kind that this reader may read at present: their own, and other
+    people's that the kind's rule for this reader allows (shared now, not deleted). For lists
+    and exports; a pull needs :func:`candidates` to hear of withdrawn ones too."""
+    rule, audience = _rule(reader, kind)
+    visible = _own(reader)
+    if rule == Rule.ALWAYS:
+        visible |= _others(reader)
+    elif rule == Rule.SHARED:
+        field = kind.share_field(audience)
+        assert field is not None, f"{kind.name} has no share field for {audience}"
+        shared: dict[str, Any] = {field: True}
+        visible |= _others(reader) & Q(**shared)
+    return visible & Q(deleted_at__isnull=True)
 
 
 @dataclass(frozen=True)
@@ -87,26 +130,29 @@ class View:
         return self.data is None
 
 
-def view(reader: Reader, kind: Kind, record: Any) -> View | None:
+def view(reader: Reader, kind: Kind, record: Record) -> View | None:
     """What ``reader`` may read of ``record`` (a row from :func:`candidates`): its data, a
     tombstone (deleted, or no longer shared with them), or None (nothing at all)."""
     if record.owner_id == reader.user_id:
         return View(False, None if record.deleted_at else kind.serialize(record))
-    name = reader.members.get(record.owner_id)
-    if name is None:
+    rule, audience = _rule(reader, kind)
+    if reader.role == Role.RESEARCH:
+        name = None  # the research fellow never learns who wrote a record
+    else:
+        name = reader.members.get(record.owner_id)
+        if name is None:
+            return None
+    if rule == Rule.NEVER:
         return None
-    if kind.name in LEAD_ALWAYS:
-        if record.deleted_at:
-            return View(True, None, name)
-        data = kind.serialize(record)
-        if not record.share_note_lead:
-            data["note"] = ""
-        return View(True, data, name)
-    if kind.name in LEAD_SHARED:
-        if record.deleted_at or not record.share_lead:
-            return View(True, None, name)
-        data = kind.serialize(record)
-        for field in HIDDEN_FROM_LEAD:
-            data.pop(field, None)
-        return View(True, data, name)
-    return None
+    field = kind.share_field(audience) if rule == Rule.SHARED else None
+    if record.deleted_at or (field is not None and not getattr(record, field)):
+        return View(True, None, name)
+    data = kind.serialize(record)
+    if audience == "lead":
+        for withheld, flag in kind.lead_withheld.items():
+            if not getattr(record, flag):
+                data[withheld] = ""
+    for share, other in kind.share_fields.items():
+        if other != audience:
+            data.pop(share, None)  # consent given to one audience is not another's business
+    return View(True, data, name)

@@ -14,10 +14,11 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from kexpwa.domain import changes, kinds
+from kexpwa.domain import changes, registry
 from kexpwa.domain.changes import Applied
 from kexpwa.domain.errors import ChangeError, Invalid, NotFound, Stale, UnknownField
 from kexpwa.domain.kinds import Context, Kind
+from kexpwa.models.records import Record
 from kexpwa.models.sync import AppliedMutation
 from kexpwa.syncing import conflicts
 from sync.envelope import Mutation
@@ -31,14 +32,14 @@ UNREADABLE = "Some of the data could not be read: check that each field has the 
 def known_kinds() -> frozenset[str]:
     """Every ``<type>.<action>`` a push may carry."""
     names: set[str] = set()
-    for kind in kinds.all_kinds():
+    for kind in registry.all_kinds():
         names.update(f"{kind.name}.{action}" for action in ("upsert", "delete", "restore"))
         if kind.share_fields:
             names.add(f"{kind.name}.share")
     return frozenset(names)
 
 
-def snapshot(kind: Kind, record: Any) -> dict[str, Any]:
+def snapshot(kind: Kind, record: Record) -> dict[str, Any]:
     """The server's copy of a record, as a pull would send it to its owner."""
     deleted = record.deleted_at is not None
     return {
@@ -61,7 +62,7 @@ async def _share(ctx: Context, kind: Kind, mutation: Mutation, conn: BaseDBAsync
     if not data:
         raise Invalid("A share needs at least one sharing choice.")
     # Locked for the rest of the transaction, so the version passed on is still current.
-    current: Any = (
+    current = (
         await kind.model.filter(id=mutation.record_id).select_for_update().using_db(conn).first()
     )
     if current is None or current.owner_id != ctx.actor.id:
@@ -88,7 +89,7 @@ async def _chained_base(
     version = before.result.get("version") if before is not None else None
     if before is not None and before.status == "applied" and isinstance(version, int):
         return version
-    current: Any = (
+    current = (
         await kind.model.filter(id=mutation.record_id).select_for_update().using_db(conn).first()
     )
     if current is None or current.owner_id != ctx.actor.id:
@@ -114,7 +115,7 @@ async def _not_found(
 ) -> Result:
     # The same code and words whether the record never existed, belongs to someone else or
     # lives in another authority; only the owner learns that their own record was deleted.
-    own: Any = await kind.model.filter(id=record_id, owner_id=ctx.actor.id).using_db(conn).first()
+    own = await kind.model.filter(id=record_id, owner_id=ctx.actor.id).using_db(conn).first()
     if own is not None and own.deleted_at is not None:
         return rejected("deleted")
     return rejected("not_found")
@@ -131,7 +132,7 @@ async def apply(
     a savepoint of it). Answers applied, conflict or rejected; raises only database errors.
     ``conflicted`` holds the records with open conflicts of the actor (kept up to date here);
     only a change to one of those can resolve one."""
-    kind = kinds.get(mutation.type)
+    kind = registry.get(mutation.type)
     assert kind is not None  # screened against known_kinds()
     try:
         applied = await _change(ctx, kind, mutation, conn)

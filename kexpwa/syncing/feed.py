@@ -9,9 +9,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from kexpwa.domain import kinds, visibility
+from tortoise.queryset import QuerySet
+
+from kexpwa.domain import registry, visibility
 from kexpwa.domain.kinds import Kind
 from kexpwa.domain.visibility import Reader
+from kexpwa.models.records import Record
 from kexpwa.models.sync import ChangeCounter
 from sync.ports import Marks, Page
 
@@ -20,7 +23,7 @@ from sync.ports import Marks, Page
 MAX_PAGE_BYTES = 4 * 1024 * 1024
 
 
-def _change(kind: Kind, record: Any, view: visibility.View) -> dict[str, Any]:
+def _change(kind: Kind, record: Record, view: visibility.View) -> dict[str, Any]:
     change: dict[str, Any] = {
         "kind": kind.name,
         "record_id": str(record.id),
@@ -45,24 +48,25 @@ class TortoiseFeed:
         counter = await ChangeCounter.get(id=1)
         return Marks(high=int(counter.value), purged_through=int(counter.purged_through))
 
-    def _rows(self, kind: Kind, after: int, upto: int) -> Any:
-        where = visibility.candidates(self.reader, kind.name)
+    def _rows(self, kind: Kind, after: int, upto: int) -> QuerySet[Record]:
+        where = visibility.candidates(self.reader, kind)
         return kind.model.filter(where, change_no__gt=after, change_no__lte=upto)
 
     async def page(self, after: int, upto: int, limit: int) -> Page:
         # First the numbers alone (cheap), to find where a page of ``limit`` rows ends across
         # the four tables; then the rows up to there.
         numbers: list[int] = []
-        for kind in kinds.all_kinds():
+        for kind in registry.all_kinds():
             head = self._rows(kind, after, upto).order_by("change_no").limit(limit + 1)
-            numbers.extend(await head.values_list("change_no", flat=True))
+            found: list[Any] = await head.values_list("change_no", flat=True)
+            numbers.extend(found)
         if not numbers:
             return Page([], upto, has_more=False)
         numbers.sort()
         has_more = len(numbers) > limit
         last = numbers[min(limit, len(numbers)) - 1]
-        rows: list[tuple[int, Kind, Any]] = []
-        for kind in kinds.all_kinds():
+        rows: list[tuple[int, Kind, Record]] = []
+        for kind in registry.all_kinds():
             rows.extend((r.change_no, kind, r) for r in await self._rows(kind, after, last))
         rows.sort(key=lambda row: row[0])
         changes: list[dict[str, Any]] = []

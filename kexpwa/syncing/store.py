@@ -14,28 +14,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
-import asyncpg
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.exceptions import IntegrityError, OperationalError
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from kexpwa import tenancy
 from kexpwa.domain.kinds import Context
+from kexpwa.domain.transient import is_transient
 from kexpwa.models.sync import AppliedMutation, SyncClient
 from kexpwa.syncing import apply, conflicts
 from sync.envelope import Mutation
 from sync.ports import AlreadyRecorded, ClientMismatch, Result, Stored, Transient
-
-TRANSIENT_PG = (
-    asyncpg.exceptions.TransactionRollbackError,
-    asyncpg.exceptions.LockNotAvailableError,
-)
-
-
-def _transient(exc: BaseException) -> bool:
-    if isinstance(exc, TRANSIENT_PG) or isinstance(exc.__cause__, TRANSIENT_PG):
-        return True
-    return isinstance(exc, OperationalError) and "locked" in str(exc)
 
 
 class TortoiseUnit:
@@ -113,7 +102,7 @@ class TortoiseStore:
             # A concurrent push created the same record id first; the retry sees it.
             raise Transient() from exc
         except Exception as exc:
-            if _transient(exc):
+            if is_transient(exc):
                 raise Transient() from exc
             raise
 

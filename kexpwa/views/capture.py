@@ -10,8 +10,8 @@ fields through the sync engine instead, and both end in :func:`kexpwa.domain.cha
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -19,11 +19,13 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from kexpwa.domain import changes, queries
+from kexpwa.domain import changes, queries, registry
 from kexpwa.domain.errors import Gone, Invalid, NotFound, Stale
-from kexpwa.domain.kinds import Context
+from kexpwa.domain.kinds import Context, Kind
 from kexpwa.domain.text import today_utc
+from kexpwa.domain.transient import retried
 from kexpwa.models.account import User
+from kexpwa.models.records import Record
 from kexpwa.views import forms
 from kexpwa.web.access import principal_of
 from kexpwa.web.templating import render
@@ -41,10 +43,12 @@ def _no_defaults() -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Area:
+    """A capture area's pages. What the record kind itself is (its fields, list order and
+    filters, list route) comes from its :class:`~kexpwa.domain.kinds.Kind`."""
+
     kind: str  # the domain's kind: "note"
     folder: str  # templates/<folder>/: "notes"
     stem: str  # route names: "note" -> note_new, note_save, note_edit, ...
-    list_route: str  # "notes"
     noun: str  # for people: "note"
     plural: str  # "notes"
     summary: Callable[[Any], str]  # one line naming a record, for undo and recently deleted
@@ -53,7 +57,19 @@ class Area:
     extras: Extras = _no_extras  # what the form needs besides values (pickers, template)
     to_values: Callable[[Any], dict[str, Any]] | None = None  # record -> form values
     show_route: str | None = None  # where a saved record is shown; default: the list
-    filters: tuple[str, ...] = field(default=())  # list filters offered: "project", "tag"
+
+    @property
+    def spec(self) -> Kind:
+        return registry.kind_of(self.kind)
+
+    @property
+    def list_route(self) -> str:
+        return self.spec.list_route
+
+    @property
+    def filters(self) -> tuple[str, ...]:
+        """The list filters offered: "project", "tag"."""
+        return self.spec.filters
 
     def name(self, action: str) -> str:
         return f"{self.stem}_{action}"
@@ -95,7 +111,7 @@ async def list_page(request: Request, area: Area, extra: dict[str, Any]) -> Resp
     """The area's list; an htmx request (search as you type, paging) gets ``_list.html``."""
     owner = owner_of(request)
     filters = queries.Filters.parse(request.query_params)
-    page = await queries.page(area.kind, owner, filters)
+    page = await queries.own_page(area.kind, owner, filters)
     undo = None
     raw = request.query_params.get("deleted", "")
     if raw:
@@ -161,7 +177,7 @@ async def new_form(request: Request, area: Area, values: dict[str, Any] | None =
     )
 
 
-async def own_live(request: Request, area: Area) -> Any:
+async def own_live(request: Request, area: Area) -> Record:
     """The owner's record named in the URL; 404 if it is not theirs, missing or deleted."""
     record = await queries.get_own(area.kind, owner_of(request), record_id(request))
     if record is None:
@@ -171,10 +187,10 @@ async def own_live(request: Request, area: Area) -> Any:
     return record
 
 
-def values_of(area: Area, record: Any) -> dict[str, Any]:
+def values_of(area: Area, record: Record) -> dict[str, Any]:
     if area.to_values is not None:
         return area.to_values(record)
-    return changes.kind_of(area.kind).serialize(record)
+    return area.spec.serialize(record)
 
 
 async def edit_form(request: Request, area: Area) -> Response:
@@ -197,7 +213,9 @@ async def save(request: Request, area: Area) -> Response:
     sent = await forms.read(request, area.kind)
     ctx = await context_of(request)
     try:
-        applied = await changes.upsert(ctx, area.kind, sent.id, sent.data, sent.version)
+        applied = await retried(
+            lambda: changes.upsert(ctx, area.kind, sent.id, sent.data, sent.version)
+        )
     except Stale as exc:
         return await render_form(
             request,
@@ -232,13 +250,14 @@ async def save(request: Request, area: Area) -> Response:
 
 
 async def delete(request: Request, area: Area) -> Response:
-    """Soft delete, then the list with "Deleted. Undo" at the top."""
+    """Soft delete, then the list with "Deleted. Undo" at the top. The form must carry the
+    version it shows: without one (or with an old one) the answer is 409 and nothing changes."""
     form = await request.form()
     rid = forms.record_id(form, record_id(request))
+    version = forms.base_version(form.get("version")) or 0
+    ctx = await context_of(request)
     try:
-        await changes.delete(
-            await context_of(request), area.kind, rid, forms.base_version(form.get("version"))
-        )
+        await retried(lambda: changes.delete(ctx, area.kind, rid, version))
     except Stale:
         raise HTTPException(
             409,
@@ -254,8 +273,9 @@ async def delete(request: Request, area: Area) -> Response:
 async def restore(request: Request, area: Area) -> Response:
     form = await request.form()
     rid = forms.record_id(form, record_id(request))
+    ctx = await context_of(request)
     try:
-        await changes.restore(await context_of(request), area.kind, rid)
+        await retried(lambda: changes.restore(ctx, area.kind, rid))
     except NotFound as exc:
         raise HTTPException(404, exc.message) from None
     except Gone as exc:
@@ -274,7 +294,8 @@ async def recently_deleted(request: Request, area: Area) -> Response:
 
 
 Endpoint = Callable[[Request], Awaitable[Response]]
-SHARED = {
+Handler = Callable[[Request, Area], Awaitable[Response]]
+SHARED: dict[str, Handler] = {
     "new": new_form,
     "edit": edit_form,
     "save": save,
@@ -284,15 +305,18 @@ SHARED = {
 }
 
 
-def endpoints(area: Area) -> dict[str, Endpoint]:
-    """The area's pages that every capture area shares, as named endpoints; an area module
-    overrides one by defining a function of the same name (the journal's ``new`` does)."""
+def endpoints(area: Area, overrides: Mapping[str, Endpoint] | None = None) -> dict[str, Endpoint]:
+    """The area's pages that every capture area shares (``new``, ``edit``, ``save``,
+    ``delete``, ``restore``, ``deleted``), as endpoints by name. ``overrides`` replaces some
+    with the area's own (the journal's ``new`` offers its templates first)."""
+    unknown = set(overrides or {}) - set(SHARED)
+    assert not unknown, f"not a shared capture page: {sorted(unknown)}"
     made: dict[str, Endpoint] = {}
     for name, handler in SHARED.items():
 
-        async def view(request: Request, handler: Any = handler) -> Response:
-            return await handler(request, area)  # type: ignore[no-any-return]
+        async def view(request: Request, handler: Handler = handler) -> Response:
+            return await handler(request, area)
 
         view.__name__ = f"{area.kind}_{name}"
         made[name] = view
-    return made
+    return {**made, **(overrides or {})}

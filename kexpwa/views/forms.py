@@ -1,9 +1,11 @@
 """From an HTML form post to the ``data`` the domain's change functions take.
 
-The forms use the domain's field names, so this only does what HTML forms cannot say
-themselves: a checkbox left unticked is absent (so it means False), ``tags`` is a list of
-checkboxes, a journal entry's sections arrive as ``sections.<key>``, and an empty ``version``
-means a new record. The offline layer (static/js) posts the same fields.
+The forms use the domain's field names, and each kind declares which fields its form posts
+(:class:`kexpwa.domain.kinds.Form`), so this only does what HTML forms cannot say themselves: a
+checkbox left unticked is absent (so it means False), ``tags`` is a list of checkboxes, a
+journal entry's sections arrive as ``sections.<key>``, and an empty ``version`` means a new
+record (an existing record's edit or delete must carry its version: the domain refuses one
+without it as a conflict). The offline layer (static/js) posts the same fields.
 """
 
 from __future__ import annotations
@@ -16,21 +18,8 @@ from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-# Per kind: the text fields, the yes/no fields and the multiple-choice fields its form posts.
-TEXT: dict[str, tuple[str, ...]] = {
-    "note": ("title", "body", "date", "time", "project_id"),
-    "journal": ("template", "title", "date", "session_date", "session_title", "source_id"),
-    "time": ("date", "duration", "activity", "project_id", "note"),
-    "project": ("title", "question", "stage", "substep", "start_date"),
-}
-FLAGS: dict[str, tuple[str, ...]] = {
-    "note": ("share_lead", "share_research"),
-    "journal": ("share_lead", "share_research"),
-    "time": ("own_time", "share_note_lead"),
-    "project": (),
-}
-LISTS: dict[str, tuple[str, ...]] = {"note": ("tags",), "journal": ("tags",)}
-SECTION_PREFIX = "sections."
+from kexpwa.domain import registry
+
 # Domain error keys that are shown on another form field.
 SHOWN_ON = {"minutes": "duration"}
 
@@ -44,21 +33,23 @@ class Submitted:
     data: dict[str, Any]
 
 
-def to_data(kind: str, form: FormData) -> dict[str, Any]:
-    """The domain ``data`` for a ``kind``'s form; fields of other kinds are ignored."""
+def to_data(kind_name: str, form: FormData) -> dict[str, Any]:
+    """The domain ``data`` for a kind's form; fields of other kinds are ignored."""
+    spec = registry.kind_of(kind_name).form
     data: dict[str, Any] = {}
-    for name in TEXT[kind]:
+    for name in spec.text:
         value = form.get(name)
         data[name] = value if isinstance(value, str) else ""
-    for name in FLAGS[kind]:
+    for name in spec.flags:
         data[name] = form.get(name) == "true"
-    for name in LISTS.get(kind, ()):
+    for name in spec.lists:
         data[name] = [v for v in form.getlist(name) if isinstance(v, str)]
-    if kind == "journal":
-        data["sections"] = {
-            key.removeprefix(SECTION_PREFIX): value
+    for name in spec.maps:
+        prefix = f"{name}."
+        data[name] = {
+            key.removeprefix(prefix): value
             for key, value in form.multi_items()
-            if key.startswith(SECTION_PREFIX) and isinstance(value, str)
+            if key.startswith(prefix) and isinstance(value, str)
         }
     return data
 

@@ -35,7 +35,9 @@ async def _source(request: Request, raw: object) -> JournalEntry | None:
         return None
     if source_id is None:
         return None
-    return await queries.get_own("journal", capture.owner_of(request), source_id)  # type: ignore[no-any-return]
+    found = await queries.get_own("journal", capture.owner_of(request), source_id)
+    assert found is None or isinstance(found, JournalEntry)
+    return found
 
 
 async def _extras(request: Request, values: dict[str, Any]) -> dict[str, Any]:
@@ -51,7 +53,6 @@ AREA = capture.Area(
     kind="journal",
     folder="journal",
     stem="journal",
-    list_route="journal",
     noun="journal entry",
     plural="journal entries",
     summary=lambda entry: str(entry.title),
@@ -59,7 +60,6 @@ AREA = capture.Area(
     defaults=lambda: {"date": today_utc().isoformat(), "sections": {}},
     extras=_extras,
     show_route="journal_entry",
-    filters=("tag",),
 )
 
 
@@ -98,6 +98,7 @@ async def new(request: Request) -> Response:
 async def entry(request: Request) -> Response:
     """One entry, read-only, with the quick note it grew from or the entries it grew into."""
     record = await capture.own_live(request, AREA)
+    assert isinstance(record, JournalEntry)
     source = await _source(request, record.source_id)
     followups = await queries.followups(record.owner_id, record.id)
     return render(

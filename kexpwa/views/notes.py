@@ -27,14 +27,12 @@ AREA = capture.Area(
     kind="note",
     folder="notes",
     stem="note",
-    list_route="notes",
     noun="note",
     plural="notes",
     summary=lambda note: str(note.title),
     describe=_describe,
     defaults=lambda: {"date": today_utc().isoformat()},
     extras=_extras,
-    filters=("project", "tag"),
 )
 
 

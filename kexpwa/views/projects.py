@@ -33,7 +33,6 @@ AREA = capture.Area(
     kind="project",
     folder="projects",
     stem="project",
-    list_route="projects",
     noun="project",
     plural="projects",
     summary=lambda project: str(project.title),

@@ -1,47 +1,18 @@
-"""The installable-app parts: web manifest, service worker, offline page, "This device",
-the "Needs attention" tray, and a small session endpoint for the offline client."""
+"""The installable-app parts: web manifest, service worker, offline page, "This device" and
+the "Needs attention" tray. The offline client's session endpoint is kexpwa.views.session."""
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import NoMatchFound
 
-from kexpwa.domain import journal_templates
-from kexpwa.web import csrf
-from kexpwa.web.access import principal_of
 from kexpwa.web.assets import STATIC_DIR, assets
-from kexpwa.web.principal import Principal
 from kexpwa.web.templating import render
 
 SW_SOURCE = STATIC_DIR / "sw.js"
-# Capture pages the worker caches for the signed-in user when the app starts, so they open
-# offline even if they were never visited (names from kexpwa.routes).
-WARM_ROUTES = (
-    "home",
-    "notes",
-    "note_new",
-    "journal",
-    "journal_new",
-    "time",
-    "time_new",
-    "projects",
-    "project_new",
-    "attention",
-    "device",
-)
-
-
-def user_key(request: Request, principal: Principal) -> str:
-    """An opaque, stable key for this user on this deployment: names the device's per-user
-    caches without putting any personal data in them."""
-    secret = request.app.state.settings.secret_key or request.app.state.config.secret_key
-    message = f"{principal.authority}:{principal.id}".encode()
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:24]
 
 
 def precache_urls() -> list[str]:
@@ -126,42 +97,3 @@ async def device(request: Request) -> Response:
 
 async def attention(request: Request) -> Response:
     return render(request, "pwa/attention.html")
-
-
-async def session_info(request: Request) -> Response:
-    """For the offline client: who is signed in (as an opaque key), a fresh CSRF token, and the
-    pages to keep ready offline. 401 when signed out."""
-    principal = principal_of(request)
-    warm = [str(request.url_for(name).path) for name in WARM_ROUTES if _has_route(request, name)]
-    if _has_route(request, "journal_new"):
-        new_entry = str(request.url_for("journal_new").path)
-        warm += [f"{new_entry}?template={key}" for key in journal_templates.TEMPLATES]
-    return JSONResponse(
-        {"user": user_key(request, principal), "csrf": csrf.token_for(request), "warm": warm},
-        headers={"Cache-Control": "no-store"},
-    )
-
-
-def _has_route(request: Request, name: str) -> bool:
-    try:
-        request.url_for(name)
-    except NoMatchFound:
-        return False
-    return True
-
-
-LIST_ROUTES = {"note": "notes", "journal": "journal", "time": "time", "project": "projects"}
-
-
-def client_config(request: Request) -> dict[str, object]:
-    """What the offline client needs to know, written into every page as inert JSON."""
-    lists = {
-        kind: str(request.url_for(name).path)
-        for kind, name in LIST_ROUTES.items()
-        if _has_route(request, name)
-    }
-    return {
-        "sw": str(request.url_for("service_worker").path),
-        "login": str(request.url_for("login").path),
-        "lists": lists,
-    }

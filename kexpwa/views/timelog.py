@@ -47,7 +47,6 @@ AREA = capture.Area(
     kind="time",
     folder="time",
     stem="time",
-    list_route="time",
     noun="time entry",
     plural="time entries",
     summary=_summary,
@@ -55,7 +54,6 @@ AREA = capture.Area(
     defaults=lambda: {"date": today_utc().isoformat(), "own_time": False},
     extras=_extras,
     to_values=_values,
-    filters=("project",),
 )
 
 

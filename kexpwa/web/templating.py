@@ -1,4 +1,7 @@
-"""Jinja2 templates, with the helpers every page needs: url_for, static URLs, CSRF token."""
+"""Jinja2 templates, with the helpers every page needs: url_for, static URLs, CSRF token.
+
+Filters that format domain values (``duration``) are registered by the app factory, so this
+module needs nothing above ``web/``."""
 
 from __future__ import annotations
 
@@ -14,9 +17,9 @@ from starlette.responses import Response
 from starlette.routing import NoMatchFound, Route
 from starlette.templating import Jinja2Templates
 
-from kexpwa.domain.durations import format_minutes
 from kexpwa.web import csrf
 from kexpwa.web.assets import assets
+from kexpwa.web.client import client_config, user_key
 from kexpwa.web.htmx import add_vary, is_htmx
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
@@ -71,13 +74,10 @@ def _url_for(context: Mapping[str, Any], name: str, /, **path_params: Any) -> UR
 
 templates.env.globals["url_for"] = _url_for
 templates.env.filters["day"] = _day
-templates.env.filters["duration"] = format_minutes
 templates.env.globals["field_id"] = field_id
 
 
 def _context(request: Request) -> dict[str, Any]:
-    from kexpwa.views.pwa import client_config, user_key
-
     principal = request.scope.get("principal")
     return {
         "principal": principal,

@@ -1,0 +1,36 @@
+"""``/api/session``: what the offline client asks for when it starts and before it syncs."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from kexpwa.domain import journal_templates, registry
+from kexpwa.web import csrf
+from kexpwa.web.access import principal_of
+from kexpwa.web.client import path_of, user_key
+
+
+def warm_paths(request: Request) -> list[str]:
+    """The pages the worker keeps ready for the signed-in user, even if never visited: home,
+    each kind's ``warm_routes`` (its list and new form), "Needs attention", "This device", and
+    each journal template's form."""
+    kinds = (name for kind in registry.all_kinds() for name in kind.warm_routes)
+    paths = [path_of(request, name) for name in ("home", *kinds, "attention", "device")]
+    warm = [path for path in paths if path is not None]
+    new_entry = path_of(request, "journal_new")
+    if new_entry is not None:
+        warm += [f"{new_entry}?template={key}" for key in journal_templates.TEMPLATES]
+    return warm
+
+
+async def session_info(request: Request) -> Response:
+    """For the offline client: who is signed in (as an opaque key), a fresh CSRF token, and the
+    pages to keep ready offline. 401 when signed out."""
+    principal = principal_of(request)
+    body = {
+        "user": user_key(request, principal),
+        "csrf": csrf.token_for(request),
+        "warm": warm_paths(request),
+    }
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})

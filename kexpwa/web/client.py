@@ -1,0 +1,75 @@
+"""What the offline client is told about the signed-in user and the app: an opaque per-user key
+for its caches, and the client config written into every page as inert JSON (``#kx-config``).
+
+The per-kind facts come from the record kinds' descriptions (kexpwa.domain.kinds); the app
+factory hands them over as :class:`ClientKind` values in ``app.state.client_kinds``, so this
+module needs nothing above ``web/``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+from starlette.routing import NoMatchFound
+
+from kexpwa.web.principal import Principal
+
+CACHE_ATTR = "_kexpwa_client_config"
+
+
+@dataclass(frozen=True)
+class ClientKind:
+    """What the client needs of a record kind: its list page's route name, and the data
+    fields naming a pending item (the first non-empty one is shown)."""
+
+    list_route: str
+    label: tuple[str, ...]
+
+
+def user_key(request: Request, principal: Principal) -> str:
+    """An opaque, stable key for this user on this deployment: names the device's per-user
+    caches without putting any personal data in them."""
+    secret = request.app.state.settings.secret_key or request.app.state.config.secret_key
+    message = f"{principal.authority}:{principal.id}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:24]
+
+
+def path_of(request: Request, name: str) -> str | None:
+    """The path of the named route, or None when this app has no such route."""
+    try:
+        return str(request.url_for(name).path)
+    except NoMatchFound:
+        return None
+
+
+def _build(request: Request) -> dict[str, Any]:
+    kinds: Mapping[str, ClientKind] = request.app.state.client_kinds
+    described: dict[str, dict[str, Any]] = {}
+    for name, kind in kinds.items():
+        path = path_of(request, kind.list_route)
+        if path is not None:
+            described[name] = {"list": path, "label": list(kind.label)}
+    return {
+        "sw": path_of(request, "service_worker"),
+        "login": path_of(request, "login"),
+        "kinds": described,
+        # The list paths alone, as before ``kinds``: kept until every client reads ``kinds``.
+        "lists": {name: kind["list"] for name, kind in described.items()},
+    }
+
+
+def client_config(request: Request) -> dict[str, Any]:
+    """``{"sw", "login", "kinds": {kind: {"list": path, "label": [field, ...]}}, "lists"}``.
+    Built once per router (it holds only paths), not on every render."""
+    router = request.scope.get("router")
+    cached: dict[str, Any] | None = getattr(router, CACHE_ATTR, None)
+    if cached is None:
+        cached = _build(request)
+        if router is not None:
+            setattr(router, CACHE_ATTR, cached)
+    return cached
