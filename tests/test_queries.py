@@ -33,7 +33,9 @@ async def test_search_with_a_nul_byte_is_not_an_error(users: UserFactory) -> Non
     pat = await users("edinburgh", "pat")
     with tenancy.bound("edinburgh"):
         await changes.upsert(ctx_for(pat.user), "note", uuid.uuid4(), domain_data("note"), None)
-        found = await queries.own_page("note", pat.user.id, queries.Filters.parse({"q": "carers\x00"}))
+        found = await queries.own_page(
+            "note", pat.user.id, queries.Filters.parse({"q": "carers\x00"})
+        )
     assert found.total == 1
 
 
