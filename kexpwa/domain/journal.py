@@ -8,7 +8,7 @@ from typing import Any
 
 from kexpwa.domain import journal_templates, refs
 from kexpwa.domain import text as t
-from kexpwa.domain.kinds import Context, Form, Kind, Reference, Rule
+from kexpwa.domain.kinds import Context, Form, Kind, Rule
 from kexpwa.domain.validation import Collector, an_id, merged, tag_text
 from kexpwa.models.records import JournalEntry
 
@@ -90,7 +90,7 @@ async def validate(
     c.field("share_lead", partial(t.a_bool, label="Share with my team lead"))
     c.field("share_research", partial(t.a_bool, label="Include in the research dataset"))
     source = c.field("source_id", partial(an_id, label="Quick note"))
-    await c.confirm("source_id", lambda: refs.own_quick_note(source, ctx))
+    await c.confirm("source_id", lambda: refs.own(refs.QUICK_NOTE, source, ctx))
     values = c.done()
     values["tag_text"] = tag_text(tags or [])
     values["search_text"] = "\n\n".join(v for v in values["sections"].values() if v)
@@ -119,5 +119,5 @@ KIND = Kind(
     lead=Rule.SHARED,
     research=Rule.SHARED,
     filters=("tag",),
-    references=(Reference("source_id", JournalEntry),),
+    references=(refs.QUICK_NOTE,),
 )

@@ -50,6 +50,8 @@ class Reference:
 
     field: str  # the model attribute holding the id: "project_id"
     target: type[Record]  # the model pointed at
+    missing: str  # the field's message when it names none of the actor's records
+    live_only: bool = True  # whether it must point at a record that is not deleted
 
 
 @dataclass(frozen=True)

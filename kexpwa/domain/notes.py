@@ -8,9 +8,9 @@ from typing import Any
 
 from kexpwa.domain import refs
 from kexpwa.domain import text as t
-from kexpwa.domain.kinds import Context, Form, Kind, Reference, Rule
+from kexpwa.domain.kinds import Context, Form, Kind, Rule
 from kexpwa.domain.validation import Collector, an_id, merged, tag_text
-from kexpwa.models.records import Note, Project
+from kexpwa.models.records import Note
 
 BODY_MAX = 20_000
 TITLE_MAX = 200
@@ -42,7 +42,7 @@ async def validate(data: Mapping[str, Any], current: Note | None, ctx: Context) 
     c.field("share_lead", partial(t.a_bool, label="Share with my team lead"))
     c.field("share_research", partial(t.a_bool, label="Include in the research dataset"))
     project_id = c.field("project_id", partial(an_id, label="Project"), attr="project_id")
-    await c.confirm("project_id", lambda: refs.own_project(project_id, ctx))
+    await c.confirm("project_id", lambda: refs.own(refs.PROJECT, project_id, ctx))
     values = c.done()
     values["tag_text"] = tag_text(tags or [])
     return values
@@ -69,5 +69,5 @@ KIND = Kind(
     lead=Rule.SHARED,
     research=Rule.SHARED,
     filters=("project", "tag"),
-    references=(Reference("project_id", Project),),
+    references=(refs.PROJECT,),
 )

@@ -8,9 +8,9 @@ from typing import Any
 
 from kexpwa.domain import durations, refs
 from kexpwa.domain import text as t
-from kexpwa.domain.kinds import Context, Form, Kind, Reference, Rule
+from kexpwa.domain.kinds import Context, Form, Kind, Rule
 from kexpwa.domain.validation import Collector, an_id, merged
-from kexpwa.models.records import Project, TimeEntry
+from kexpwa.models.records import TimeEntry
 
 FIELDS = frozenset(
     {"date", "duration", "minutes", "activity", "own_time", "project_id", "note", "share_note_lead"}
@@ -71,7 +71,7 @@ async def validate(
     c.field("note", partial(t.one_line, label="Note", max_length=500))
     c.field("share_note_lead", partial(t.a_bool, label="Share the note with my team lead"))
     project_id = c.field("project_id", partial(an_id, label="Project"))
-    await c.confirm("project_id", lambda: refs.own_project(project_id, ctx))
+    await c.confirm("project_id", lambda: refs.own(refs.PROJECT, project_id, ctx))
     return c.done()
 
 
@@ -97,5 +97,5 @@ KIND = Kind(
     lead=Rule.ALWAYS,
     lead_withheld={"note": "share_note_lead"},
     filters=("project",),
-    references=(Reference("project_id", Project),),
+    references=(refs.PROJECT,),
 )

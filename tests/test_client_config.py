@@ -1,0 +1,63 @@
+"""What the offline client is told by the server: ``#kx-config`` on every page holds each record
+kind's list page and label fields (from the kinds' descriptions), and ``/api/session`` lists the
+pages to keep ready offline."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from starlette.applications import Starlette
+
+from kexpwa.web import client as client_module
+from tests.capture_helpers import sign_in
+from tests.conftest import Client
+from tests.support import UserFactory
+
+KINDS = {
+    "note": {"list": "/notes", "label": ["title"]},
+    "journal": {"list": "/journal", "label": ["title"]},
+    "time": {"list": "/time", "label": ["activity", "duration"]},
+    "project": {"list": "/projects", "label": ["title"]},
+}
+
+
+def _config(html: str) -> dict[str, object]:
+    match = re.search(r'<script type="application/json" id="kx-config">(.*?)</script>', html)
+    assert match, "no #kx-config on the page"
+    return dict(json.loads(match.group(1)))
+
+
+async def test_every_page_describes_the_kinds(
+    client: Client, users: UserFactory, app: Starlette
+) -> None:
+    login = await client.get("/login")  # signed out pages carry it too
+    assert _config(login.text)["kinds"] == KINDS
+    await sign_in(client, users)
+    config = _config((await client.get("/notes")).text)
+    assert config["kinds"] == KINDS
+    assert config["lists"] == {kind: facts["list"] for kind, facts in KINDS.items()}
+    assert (config["sw"], config["login"]) == ("/sw.js", "/login")
+    # Built once for the app's router, then reused by every render.
+    cached = getattr(app.router, client_module.CACHE_ATTR)
+    await client.get("/time")
+    assert getattr(app.router, client_module.CACHE_ATTR) is cached
+
+
+async def test_session_lists_the_pages_to_keep_ready(client: Client, users: UserFactory) -> None:
+    await sign_in(client, users)
+    warm = (await client.get("/api/session")).json()["warm"]
+    assert warm[:11] == [
+        "/",
+        "/notes",
+        "/notes/new",
+        "/journal",
+        "/journal/new",
+        "/time",
+        "/time/new",
+        "/projects",
+        "/projects/new",
+        "/attention",
+        "/device",
+    ]
+    assert warm[11:] and all(p.startswith("/journal/new?template=") for p in warm[11:])
