@@ -53,6 +53,15 @@ def owners_of(server: LiveServer, title: str) -> list[tuple[str, str]]:
     return found
 
 
+def wait_on_server(page: Page, server: LiveServer, title: str) -> None:
+    """Until a note with this title is on the server (in any council)."""
+    for _ in range(300):
+        if owners_of(server, title):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"{title!r} never reached the server")
+
+
 def user_key(page: Page) -> str:
     key = page.get_attribute('meta[name="kexpwa-user"]', "content")
     assert key
@@ -175,15 +184,105 @@ def test_a_queue_is_only_sent_by_its_writer(
         page.click("form[data-signout] button")
         page.wait_for_url(re.compile(r".*/login$"))
         sign_in(page, server)
-        device.poll(page, "() => true")
-        deadline_rows: list[tuple[str, str]] = []
-        for _ in range(300):
-            deadline_rows = owners_of(server, queued)
-            if deadline_rows:
-                break
-            page.wait_for_timeout(100)
+        wait_on_server(page, server, queued)
         device.wait_all_synced(page)
         assert owners_of(server, queued) == [("edinburgh", "pat")]
         assert owners_of(server, seen) == [("edinburgh", "pat")]
+    finally:
+        context.close()
+
+
+COPY_TO_LEGACY = """async (key) => {
+    // Rebuild the layout of earlier versions: one database named "kexpwa" with the same rows.
+    const stores = ['meta', 'outbox', 'attention', 'drafts', 'records'];
+    const paths = {outbox: 'seq', attention: 'mutation_id', drafts: 'key', records: 'key'};
+    const req = (r) => new Promise((ok, bad) => {
+        r.onsuccess = () => ok(r.result);
+        r.onerror = () => bad(r.error);
+    });
+    const open = (name) => {
+        const r = indexedDB.open(name, 1);
+        r.onupgradeneeded = () => stores.forEach((s) => r.result.createObjectStore(
+            s, s === 'meta' ? undefined : {keyPath: paths[s]}));
+        return req(r);
+    };
+    const from = await open('kexpwa-' + key), to = await open('kexpwa'), dump = {};
+    for (const s of stores) {
+        const src = from.transaction(s).objectStore(s);
+        dump[s] = [await req(src.getAll()), await req(src.getAllKeys())];
+    }
+    const t = to.transaction(stores, 'readwrite');
+    for (const s of stores) {
+        dump[s][0].forEach((row, i) => {
+            if (s === 'meta') t.objectStore(s).put(row, dump[s][1][i]);
+            else t.objectStore(s).put(row);
+        });
+    }
+    await new Promise((ok) => { t.oncomplete = ok; });
+    from.close(); to.close();
+    await req(indexedDB.deleteDatabase('kexpwa-' + key));
+    return (await indexedDB.databases()).map(d => d.name);
+}"""
+
+
+def test_an_update_keeps_what_the_single_database_of_earlier_versions_held(
+    browser: Browser, server: LiveServer
+) -> None:
+    title = f"Queued before the update {uuid.uuid4().hex[:8]}"
+    context = new_phone(browser)
+    page = context.new_page()
+    try:
+        sign_in(page, server)
+        device.wait_for_worker(page)
+        key = user_key(page)
+        device.go_offline(context, server)
+        new_note(page, server, title)
+        context.clear_cookies()
+        context.set_offline(False)
+        server.start()
+        page.goto(server.url + "/login")  # no store is open on this page
+        assert page.evaluate(COPY_TO_LEGACY, key) == ["kexpwa"]
+
+        sign_in(page, server)
+        wait_on_server(page, server, title)
+        device.wait_all_synced(page)
+        assert owners_of(server, title) == [("edinburgh", "pat")]
+        names = page.evaluate("async () => (await indexedDB.databases()).map(d => d.name)")
+        assert names == [f"kexpwa-{key}"]
+    finally:
+        context.close()
+
+
+def test_client_mismatch_stops_and_says_so_instead_of_resending(
+    browser: Browser, server: LiveServer
+) -> None:
+    title = f"Under a taken client id {uuid.uuid4().hex[:8]}"
+    context = new_phone(browser)
+    page = context.new_page()
+    try:
+        sign_in(page, server)
+        device.wait_for_worker(page)
+        new_note(page, server, f"Registers pat's client id {uuid.uuid4().hex[:8]}")
+        device.wait_all_synced(page)
+        taken = page.evaluate("kxStore.getMeta('client_id')")
+        device.go_offline(context, server)  # so nothing answers 401 while the cookie goes
+        context.clear_cookies()
+        device.go_online(context, server)
+
+        # Sam's store ends up with a client id the server holds for pat (as a store carried
+        # over from an earlier version could): the server answers client_mismatch.
+        sign_in(page, server, username="sam")
+        device.wait_for_worker(page)
+        page.evaluate("(id) => kxStore.setMeta('client_id', id)", taken)
+        new_note(page, server, title)
+        device.sync_now(page)
+        expect(page.locator("#sync-status")).to_contain_text("Sync stopped")
+        queued = page.evaluate(
+            "async () => (await kxStore.tx(['outbox'], 'readonly',"
+            " t => kxStore.all(t.objectStore('outbox')))).map(m => m.client_id)"
+        )
+        assert queued == [taken]  # kept as it was: not renumbered into a new client id
+        assert page.evaluate("kxStore.getMeta('client_id')") == taken
+        assert owners_of(server, title) == []
     finally:
         context.close()
