@@ -168,7 +168,7 @@
             if (response.status === 409) {
               // client_mismatch: the server has this client id under another account. Never
               // resend under a new id (that would move the entries between people): stop, ask.
-              state.blocked = "client_mismatch";
+              state.blocked = S.owner();  // for this person's store only (the worker serves several)
               return "blocked";
             }
             if (response.status === 401 || response.status === 403) {
@@ -243,7 +243,7 @@
 
   function run(force) {
     if (!force && Date.now() < state.nextAt) return Promise.resolve("waiting");
-    if (state.blocked) { emit({ type: "blocked" }); return Promise.resolve("blocked"); }
+    if (state.blocked && state.blocked === S.owner()) { emit({ type: "blocked" }); return Promise.resolve("blocked"); }
     emit({ type: "start" });
     return whose().then(function (who) {
       if (who) return who;
