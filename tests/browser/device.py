@@ -37,7 +37,8 @@ def poll(page: Page, script: str, arg: Any = None, timeout: float = 30_000) -> A
 def wait_for_worker(page: Page) -> None:
     # Not wait_for_function: its string predicates are evaluated with eval, which the app's
     # CSP (rightly) refuses.
-    poll(page, "() => navigator.serviceWorker.controller !== null", timeout=20_000)
+    # 60 s: installing precaches every static asset, which takes long on a loaded machine.
+    poll(page, "() => navigator.serviceWorker.controller !== null", timeout=60_000)
 
 
 def wait_cached(page: Page, *paths: str) -> None:
