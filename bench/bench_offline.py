@@ -172,7 +172,7 @@ def run(budget: Budget | None = None) -> dict[str, Any]:
         context.set_offline(False)
         srv.start()
         t0 = time.monotonic()
-        page.evaluate("window.kxSync.resetBackoff(); window.kxOffline.flush(true)")
+        page.evaluate("window.kxSync.resetBackoff(); window.kx.flush(true)")
         poll(page, "async () => (await kxStore.counts()).pending === 0", 300)
         flush_s = time.monotonic() - t0
         browser.close()

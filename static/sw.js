@@ -12,6 +12,12 @@ var PRECACHE = "__PRECACHE__";
 var OFFLINE_URL = "__OFFLINE_URL__";
 var NAV_TIMEOUT_MS = 3500;
 var NEVER_CACHE = /^\/(login|logout|sync\/|api\/|sw\.js|healthz)/;
+// Who is signed in now (an opaque key; "" for nobody or unknown), as last learned from the
+// network: the X-Kexpwa-User header of a page, or /api/session. Kept in a cache of its own so
+// a restarted worker still knows it offline. It chooses the page cache; it is never taken from
+// the on-device store, whose owner may be someone who has since gone.
+var SESSION_CACHE = "kexpwa-session";
+var current = null;
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(STATIC_CACHE).then(function (cache) { return cache.addAll(PRECACHE); }));
@@ -27,12 +33,19 @@ self.addEventListener("activate", function (event) {
   );
 });
 
-function userCache() {
-  return kxStore.exists().then(function (present) {
-    return present ? kxStore.getMeta("owner") : null;
-  }).then(function (owner) {
-    return owner ? caches.open(PAGE_PREFIX + owner) : null;
-  }).catch(function () { return null; });
+function known() {
+  if (current !== null) return Promise.resolve(current);
+  return caches.open(SESSION_CACHE).then(function (c) { return c.match("/current"); })
+    .then(function (hit) { return hit ? hit.text() : ""; })
+    .then(function (key) { if (current === null) current = key; return current; })
+    .catch(function () { return ""; });
+}
+
+function learn(key) {
+  key = key || "";
+  if (key === current) return Promise.resolve();
+  current = key;
+  return caches.open(SESSION_CACHE).then(function (c) { return c.put("/current", new Response(key)); });
 }
 
 function timeout(ms) {
@@ -47,15 +60,22 @@ function cacheable(url, response) {
 function navigate(request) {
   var url = new URL(request.url);
   var network = fetch(request).then(function (response) {
-    if (cacheable(url, response)) {
-      var copy = response.clone();
-      userCache().then(function (cache) { if (cache) cache.put(url.pathname + url.search, copy); });
+    // A page names the person it was rendered for; a sign-in page or a redirect (to sign-in
+    // after a session ended) names nobody. The page goes into that person's cache only.
+    if (response.type === "opaqueredirect" || response.ok && response.type === "basic") {
+      var key = response.headers.get("X-Kexpwa-User") || "";
+      learn(key);
+      if (key && cacheable(url, response)) {
+        var copy = response.clone();
+        caches.open(PAGE_PREFIX + key).then(function (cache) { cache.put(url.pathname + url.search, copy); });
+      }
     }
     return response;
   });
   return Promise.race([network, timeout(NAV_TIMEOUT_MS)]).catch(function () {
-    return userCache().then(function (cache) {
-      return cache ? cache.match(url.pathname + url.search) : undefined;
+    // Only the person signed in now is shown cached pages; not knowing who, nobody is.
+    return known().then(function (key) {
+      return key ? caches.open(PAGE_PREFIX + key).then(function (c) { return c.match(url.pathname + url.search); }) : undefined;
     }).then(function (hit) {
       if (hit) return hit;
       return network.catch(function () {
@@ -82,21 +102,17 @@ self.addEventListener("fetch", function (event) {
   // htmx fragments, /sync and /api go to the network only.
 });
 
-// Cache the pages a practitioner needs offline, for the signed-in user only.
+// Cache the pages a practitioner needs offline, for the signed-in user only (the page sends
+// the key /api/session gave it).
 function warm(owner, urls) {
-  return caches.open(PAGE_PREFIX + owner).then(function (cache) {
+  return learn(owner).then(function () { return caches.open(PAGE_PREFIX + owner); }).then(function (cache) {
     return Promise.all(urls.map(function (path) {
       return fetch(path, { credentials: "same-origin" }).then(function (response) {
-        if (cacheable(new URL(path, self.location.origin), response)) return cache.put(path, response);
+        // Only pages rendered for this person: a session that changed meanwhile stores nothing.
+        if (response.headers.get("X-Kexpwa-User") === owner &&
+            cacheable(new URL(path, self.location.origin), response)) return cache.put(path, response);
       }).catch(function () { /* offline now; try next start */ });
     }));
-  });
-}
-
-function wipePages() {
-  return caches.keys().then(function (names) {
-    return Promise.all(names.filter(function (n) { return n.indexOf(PAGE_PREFIX) === 0; })
-      .map(function (n) { return caches.delete(n); }));
   });
 }
 
@@ -106,11 +122,17 @@ function tellClients(message) {
   });
 }
 
-// Only flush a store that exists: after a sign-out wiped it there is nothing to send.
+// Flush the queue of the person signed in now, if the device holds one: after a sign-out
+// wiped it there is nothing to send, and another person's queue is never sent (sync.js checks
+// the owner again under the lock).
 function flushIfAny() {
-  return kxStore.exists().then(function (present) {
-    if (present) return kxSync.flush({ force: true });
-  });
+  return kxSync.session().then(function (info) {
+    if (!info) return;
+    kxStore.use(info.user);
+    return learn(info.user).then(kxStore.exists).then(function (present) {
+      if (present) return kxSync.flush({ force: true });
+    });
+  }).catch(function () { /* offline: the next trigger tries again */ });
 }
 
 kxSync.on(function (detail) { tellClients({ type: "sync", detail: detail }); });
@@ -119,7 +141,6 @@ self.addEventListener("message", function (event) {
   var data = event.data || {};
   if (data.type === "SKIP_WAITING") self.skipWaiting();
   else if (data.type === "WARM" && data.owner) event.waitUntil(warm(data.owner, data.urls || []));
-  else if (data.type === "WIPE") event.waitUntil(wipePages().then(function () { tellClients({ type: "wiped" }); }));
   else if (data.type === "FLUSH") event.waitUntil(flushIfAny());
 });
 

@@ -107,4 +107,6 @@ def render(
     )
     if partial is not None:
         add_vary(response)
+    if full["user_key"]:  # whose page this is, for the service worker's per-person page cache
+        response.headers["X-Kexpwa-User"] = full["user_key"]
     return response

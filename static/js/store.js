@@ -1,6 +1,8 @@
 // kexpwa on-device store (IndexedDB). Shared by the pages and the service worker
-// (importScripts), so it touches no DOM. Stores:
-//   meta       key/value: client_id, next_seq, owner (opaque user key), cursor, last_sync
+// (importScripts), so it touches no DOM. One database per person, "kexpwa-<opaque user key>"
+// (use(key) chooses it): a second person on a shared phone gets a fresh store, and the first
+// person's queue stays aside, untouched, until they sign in again. Stores:
+//   meta       key/value: client_id, next_seq, owner (the same key), cursor, last_sync
 //   outbox     mutations waiting for the server, keyPath seq (allocated in the same transaction)
 //   attention  mutations the server rejected or found in conflict, waiting for a choice
 //   drafts     unsaved form contents, keyPath key
@@ -9,9 +11,10 @@
 // hold unsynced data (outbox, attention, drafts).
 (function (scope) {
   "use strict";
-  var DB_NAME = "kexpwa";
+  var PREFIX = "kexpwa-", LEGACY = "kexpwa";  // LEGACY: the one shared database before per-person stores
   var DB_VERSION = 1;
   var STORES = ["meta", "outbox", "attention", "drafts", "records"];
+  var name = "", owner = "";
   var opening = null;
 
   function promisify(request) {
@@ -21,13 +24,23 @@
     });
   }
 
-  // Only a signed-in page may create the database (offline.js sets allowCreate). Everything
+  // Only a signed-in page may create the database (kx.js sets allowCreate). Everything
   // else (the worker, the sign-in page, a timer firing after a sign-out wiped the store) opens
   // it only if it exists, so a wipe is never undone by an empty store coming back.
   var api = { allowCreate: false };
 
+  // Choose whose store this is; a different person closes the open one first.
+  function use(key) {
+    if (key === owner) return;
+    if (opening) opening.then(function (db) { db.close(); }, function () {});
+    opening = null;
+    owner = key || "";
+    name = owner ? PREFIX + owner : "";
+  }
+
   function open() {
     if (opening) return opening;
+    if (!name) return Promise.reject(new Error("no person chosen for the kexpwa store"));
     if (!api.allowCreate) {
       return exists().then(function (present) {
         if (!present) throw new Error("no kexpwa store on this device");
@@ -39,12 +52,19 @@
 
   function openExisting() {
     if (opening) return opening;
-    opening = new Promise(function (resolve, reject) {
-      var request = indexedDB.open(DB_NAME, DB_VERSION);
+    var p = opening = raw(name, function (db) { db.createObjectStore("meta").put(owner, "owner"); });
+    p.catch(function () { if (opening === p) opening = null; });
+    return p;
+  }
+
+  // Open (creating if need be) database ``dbName``; ``created(db)`` fills a new one.
+  function raw(dbName, created) {
+    return new Promise(function (resolve, reject) {
+      var request = indexedDB.open(dbName, DB_VERSION);
       request.onupgradeneeded = function (event) {
         var db = request.result;
         if (event.oldVersion < 1) {
-          db.createObjectStore("meta");
+          if (created) created(db);
           db.createObjectStore("outbox", { keyPath: "seq" });
           db.createObjectStore("attention", { keyPath: "mutation_id" });
           db.createObjectStore("drafts", { keyPath: "key" });
@@ -54,13 +74,15 @@
       request.onsuccess = function () {
         var db = request.result;
         // Another tab or a new worker wants to upgrade or wipe: let it.
-        db.onversionchange = function () { db.close(); opening = null; };
+        db.onversionchange = function () {
+          db.close();
+          if (opening && db.name === name) opening = null;
+        };
         resolve(db);
       };
-      request.onerror = function () { opening = null; reject(request.error); };
+      request.onerror = function () { reject(request.error); };
       request.onblocked = function () { /* another tab holds an older version open */ };
     });
-    return opening;
   }
 
   // Run work(tx) in one transaction; resolves with work's result once the transaction
@@ -146,37 +168,90 @@
     });
   }
 
-  // Whether the database exists, without creating it: the worker must not bring back an
-  // empty store on the sign-in page after a sign-out wiped it.
-  function exists() {
-    if (!indexedDB.databases) return Promise.resolve(true);
+  // The names of kexpwa's databases on this device (null where the browser cannot list them).
+  function names() {
+    if (!indexedDB.databases) return Promise.resolve(null);
     return indexedDB.databases().then(function (list) {
-      return list.some(function (d) { return d.name === DB_NAME; });
-    }, function () { return true; });
+      return list.map(function (d) { return d.name; });
+    }, function () { return null; });
   }
 
-  function counts() {
-    return tx(["outbox", "attention", "drafts"], "readonly", function (t) {
-      return Promise.all([
-        promisify(t.objectStore("outbox").count()),
-        promisify(t.objectStore("attention").count()),
-        promisify(t.objectStore("drafts").count())
-      ]).then(function (v) { return { pending: v[0], attention: v[1], drafts: v[2] }; });
+  // Whether this person's database exists, without creating it: the worker must not bring
+  // back an empty store on the sign-in page after a sign-out wiped it.
+  function exists() {
+    return names().then(function (list) { return !list || list.indexOf(name) >= 0; });
+  }
+
+  function countIn(t) {
+    var c = function (s) { return promisify(t.objectStore(s).count()); };
+    return Promise.all([c("outbox"), c("attention"), c("drafts")])
+      .then(function (v) { return { pending: v[0], attention: v[1], drafts: v[2] }; });
+  }
+
+  // Other people's stores on this device: [{key, unsent}]. Only counts are read: what they
+  // hold is never shown to the person signed in now.
+  function others() {
+    return names().then(function (list) {
+      return Promise.all((list || []).filter(function (n) {
+        return n.indexOf(PREFIX) === 0 && n !== name;
+      }).map(function (n) {
+        return raw(n).then(function (db) {
+          return countIn(db.transaction(["outbox", "attention", "drafts"], "readonly")).then(function (c) {
+            db.close();
+            return { key: n.slice(PREFIX.length), unsent: c.pending + c.attention };
+          });
+        });
+      }));
     });
   }
 
-  function wipe() {
-    api.allowCreate = false;
-    if (opening) {
-      return opening.then(function (db) { db.close(); opening = null; return deleteDb(); },
-                          function () { opening = null; return deleteDb(); });
-    }
-    return deleteDb();
+  // Move the shared database of earlier versions into its owner's own store, so an update
+  // loses nothing: same stores, same rows, then the old one goes.
+  function adoptLegacy() {
+    return names().then(function (list) {
+      if (!list || list.indexOf(LEGACY) < 0) return;
+      return raw(LEGACY).then(function (old) {
+        var t = old.transaction(STORES, "readonly"), dump = {};
+        return Promise.all(STORES.map(function (s) {
+          var store = t.objectStore(s);
+          return Promise.all([promisify(store.getAll()), promisify(store.getAllKeys())])
+            .then(function (v) { dump[s] = v; });
+        })).then(function () {
+          old.close();
+          var metaKeys = dump.meta[1], who = dump.meta[0][metaKeys.indexOf("owner")];
+          // No owner: never used by a signed-in page. Whose unsent rows these are is unknown,
+          // so they are left where they are rather than given to anyone.
+          if (!who) return dump.outbox[0].length + dump.attention[0].length ? null : dropDb(LEGACY);
+          return raw(PREFIX + who, function (db) { db.createObjectStore("meta"); }).then(function (db) {
+            return new Promise(function (resolve, reject) {
+              var w = db.transaction(STORES, "readwrite", { durability: "strict" });
+              STORES.forEach(function (s) {
+                dump[s][0].forEach(function (row, i) {
+                  if (s === "meta") w.objectStore(s).put(row, metaKeys[i]);
+                  else w.objectStore(s).put(row);
+                });
+              });
+              w.oncomplete = function () { db.close(); resolve(); };
+              w.onerror = w.onabort = function () { db.close(); reject(w.error); };
+            });
+          }).then(function () { return dropDb(LEGACY); });
+        });
+      });
+    });
   }
 
-  function deleteDb() {
+  function counts() { return tx(["outbox", "attention", "drafts"], "readonly", countIn); }
+
+  function wipe() {
+    api.allowCreate = false;
+    var gone = function () { opening = null; return dropDb(name); };
+    return opening ? opening.then(function (db) { db.close(); return gone(); }, gone) : gone();
+  }
+
+  // Delete a database (another person's only by their explicit choice, or once it is empty).
+  function dropDb(dbName) {
     return new Promise(function (resolve, reject) {
-      var request = indexedDB.deleteDatabase(DB_NAME);
+      var request = indexedDB.deleteDatabase(dbName);
       request.onsuccess = function () { resolve(); };
       request.onerror = function () { reject(request.error); };
       request.onblocked = function () { resolve(); };  // completes when the others close
@@ -186,6 +261,8 @@
   scope.kxStore = Object.assign(api, {
     open: open, tx: tx, all: all, get: get, promisify: promisify, uuid: uuid,
     getMeta: getMeta, setMeta: setMeta, enqueue: enqueue, counts: counts, wipe: wipe,
-    exists: exists
+    exists: exists, use: use, others: others, adoptLegacy: adoptLegacy,
+    drop: function (key) { return dropDb(PREFIX + key); },
+    owner: function () { return owner; }
   });
 })(self);

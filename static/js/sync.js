@@ -3,11 +3,14 @@
 // A mutation leaves the outbox only when the server acknowledges its mutation_id: applied or
 // duplicate (done), conflict or rejected (moved to the "Needs attention" tray, in the same
 // transaction). Network errors, 5xx and 429 back off exponentially with jitter.
+// A queue is only ever sent by the session of the person who wrote it: every flush first asks
+// the server who is signed in and stops unless it is the store's owner; client_mismatch stops
+// too (it is never renumbered into a new client id).
 (function (scope) {
   "use strict";
   var S = scope.kxStore;
   var BATCH = 50;
-  var state = { csrf: null, attempt: 0, nextAt: 0, signedOut: false, lastError: "" };
+  var state = { csrf: null, user: null, attempt: 0, nextAt: 0, signedOut: false, blocked: "", lastError: "" };
   var listeners = [];
 
   function emit(detail) {
@@ -22,7 +25,19 @@
         state.signedOut = false;
         return r.json();
       })
-      .then(function (info) { if (info) state.csrf = info.csrf; return info; });
+      .then(function (info) {
+        state.csrf = info ? info.csrf : null;
+        state.user = info ? info.user : null;
+        return info;
+      });
+  }
+
+  // "signed-out", "not-yours" (someone else is signed in now) or "" when this store's owner is.
+  function whose() {
+    return session().then(function () {
+      if (state.signedOut) return "signed-out";
+      return S.getMeta("owner").then(function (owner) { return owner && owner === state.user ? "" : "not-yours"; });
+    });
   }
 
   function backoff() {
@@ -53,7 +68,7 @@
 
   // Renumber every queued mutation consecutively from ``first`` (PROTOCOL.md, "Recovering
   // from out_of_order"); ids and order are kept, so the server still recognises taken ones.
-  function renumber(first, newClient) {
+  function renumber(first) {
     return S.tx(["meta", "outbox"], "readwrite", function (t) {
       var outbox = t.objectStore("outbox");
       return S.all(outbox).then(function (items) {
@@ -61,12 +76,9 @@
         items.forEach(function (m) { outbox.delete(m.seq); });
         items.forEach(function (m, i) {
           m.seq = first + i;
-          if (newClient) m.client_id = newClient;
           outbox.put(m);
         });
-        var meta = t.objectStore("meta");
-        meta.put(first + items.length, "next_seq");
-        if (newClient) meta.put(newClient, "client_id");
+        t.objectStore("meta").put(first + items.length, "next_seq");
       });
     });
   }
@@ -132,10 +144,11 @@
           return post(body).then(function (response) {
             if (response.status === 403 && !body._retried) {
               body._retried = true;
-              return session().then(function () { return post(body); });
+              return whose().then(function (who) { return who ? who : post(body); });
             }
             return response;
           }).then(function (response) {
+            if (typeof response === "string") return response;  // stopped before resending
             if (response.ok) {
               return response.json().then(function (payload) {
                 var results = payload.results || [];
@@ -153,14 +166,13 @@
               });
             }
             if (response.status === 409) {
-              // client_mismatch: this install's id belongs to another account; start afresh.
-              if (recovered) throw new Error("client mismatch twice");
-              recovered = true;
-              return renumber(1, S.uuid()).then(round);
+              // client_mismatch: the server has this client id under another account. Never
+              // resend under a new id (that would move the entries between people): stop, ask.
+              state.blocked = S.owner();  // for this person's store only (the worker serves several)
+              return "blocked";
             }
             if (response.status === 401 || response.status === 403) {
               state.signedOut = true;
-              emit({ type: "signed-out" });
               return "signed-out";
             }
             if (response.status === 413 || response.status === 400) {
@@ -231,11 +243,12 @@
 
   function run(force) {
     if (!force && Date.now() < state.nextAt) return Promise.resolve("waiting");
+    if (state.blocked && state.blocked === S.owner()) { emit({ type: "blocked" }); return Promise.resolve("blocked"); }
     emit({ type: "start" });
-    return (state.csrf ? Promise.resolve() : session()).then(function () {
-      if (state.signedOut) { emit({ type: "signed-out" }); return "signed-out"; }
+    return whose().then(function (who) {
+      if (who) return who;
       return pushAll().then(function (outcome) {
-        if (outcome === "signed-out") return outcome;
+        if (outcome !== "done") return outcome;
         return pullAll().then(function () {
           resetBackoff();
           state.lastError = "";
@@ -243,6 +256,9 @@
           return S.setMeta("last_sync", now).then(function () { emit({ type: "synced", at: now }); return "synced"; });
         });
       });
+    }).then(function (outcome) {
+      if (outcome !== "synced") emit({ type: outcome });
+      return outcome;
     }).catch(function (err) {
       backoff();
       state.lastError = String(err && err.message || err);

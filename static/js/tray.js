@@ -149,7 +149,7 @@
         actions(item, li);
         tray.appendChild(li);
       });
-      if (window.kxOffline) window.kxOffline.renderStatus();
+      if (window.kx) window.kx.status.render();
     });
   }
 
@@ -189,7 +189,7 @@
           wipe.textContent = unsent + " entries are not on the server yet. Remove them anyway?";
           return;
         }
-        window.kxWipeDevice().then(function () { location.reload(); });
+        window.kx.device.wipe().then(function () { location.reload(); });
       });
     });
   }

@@ -37,7 +37,8 @@ def poll(page: Page, script: str, arg: Any = None, timeout: float = 30_000) -> A
 def wait_for_worker(page: Page) -> None:
     # Not wait_for_function: its string predicates are evaluated with eval, which the app's
     # CSP (rightly) refuses.
-    poll(page, "() => navigator.serviceWorker.controller !== null", timeout=20_000)
+    # 60 s: installing precaches every static asset, which takes long on a loaded machine.
+    poll(page, "() => navigator.serviceWorker.controller !== null", timeout=60_000)
 
 
 def wait_cached(page: Page, *paths: str) -> None:
@@ -82,7 +83,7 @@ def wait_all_synced(page: Page, timeout: float = 30_000) -> None:
 
 def sync_now(page: Page) -> None:
     """Press "Sync now" (the page may be reloading after a worker update: wait and retry)."""
-    poll(page, "() => { window.kxSync.resetBackoff(); window.kxOffline.flush(true); return true; }")
+    poll(page, "() => { window.kxSync.resetBackoff(); window.kx.flush(true); return true; }")
 
 
 def rows(
@@ -99,7 +100,7 @@ def idb_dump(page: Page) -> dict[str, int]:
         """async () => {
             const out = {};
             const dbs = indexedDB.databases ? await indexedDB.databases() : [];
-            out.databases = dbs.filter(d => d.name === 'kexpwa').length;
+            out.databases = dbs.filter(d => /^kexpwa(-|$)/.test(d.name)).length;
             const names = await caches.keys();
             out.page_caches = names.filter(n => n.startsWith('kexpwa-pages-')).length;
             return out;

@@ -1,0 +1,68 @@
+// Page client, part 4: forms. A capture, delete or restore form is saved to the device's outbox
+// (the server is told later, by the flush); "Saved on this device" is shown only once the
+// strict IndexedDB transaction has completed.
+(function () {
+  "use strict";
+  var kx = window.kx, S = window.kxStore;
+
+  // Form fields to record data; must match kexpwa/views/forms.py.
+  function formData(form) {
+    var data = {}, checkboxes = {};
+    kx.$all("input[type=checkbox][name]", form).forEach(function (box) {
+      if (box.name !== "tags") checkboxes[box.name] = false;
+    });
+    var tags = kx.$all("input[type=checkbox][name=tags]", form).length ? [] : null;
+    new FormData(form).forEach(function (value, name) {
+      if (name === "csrf_token" || name === "id" || name === "version" || typeof value !== "string") return;
+      if (name === "tags") { tags.push(value); return; }
+      if (name in checkboxes) { checkboxes[name] = value === "true" || value === "on"; return; }
+      if (name.indexOf("sections.") === 0) {
+        data.sections = data.sections || {};
+        data.sections[name.slice(9)] = value;
+        return;
+      }
+      data[name] = value === "" && /_id$|_date$/.test(name) ? null : value;
+    });
+    Object.keys(checkboxes).forEach(function (k) { data[k] = checkboxes[k]; });
+    if (tags) data.tags = tags;
+    return data;
+  }
+
+  function storageProblem(err) {
+    var quota = err && (err.name === "QuotaExceededError" || /quota/i.test(String(err.message)));
+    kx.banner(quota
+      ? "This phone has no room left for kexpwa. Nothing was lost: your text is still on screen. Free some space, then save again."
+      : "This entry could not be saved on this device (" + (err && err.name || "storage error") + "). Your text is still on screen.", "error");
+    throw err;
+  }
+
+  function onSubmit(event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement)) return;
+    var kind = form.getAttribute("data-kind");
+    var k = kind || form.getAttribute("data-delete-kind") || form.getAttribute("data-restore-kind");
+    if (!k || !window.indexedDB) return;  // the ordinary form post still works
+    event.preventDefault();
+    if (kind && !form.checkValidity()) {
+      // The form says what is missing; nothing is queued, and the text stays on screen.
+      form.reportValidity();
+      return;
+    }
+    if (kind) kx.drafts.stop(form);
+    var idField = kx.drafts.field(form, "id"), version = kx.drafts.field(form, "version");
+    var formVersion = version && version.value ? parseInt(version.value, 10) : 0;
+    var op = kind ? "upsert" : (form.getAttribute("data-delete-kind") ? "delete" : "restore");
+    S.enqueue(k, op, idField && idField.value, kind ? formData(form) : null, formVersion).then(function () {
+      if (kind) return kx.drafts.drop(form);
+    }).then(function () {
+      kx.announce("Saved on this device.");
+      kx.worker.requestSync();
+      sessionStorage.setItem("kx-flash", "1");  // a flag only, no content
+      location.assign((kx.kinds[k] || {}).list || "/");
+    }).catch(storageProblem);
+  }
+
+  document.addEventListener("submit", onSubmit);
+
+  kx.forms = { data: formData, storageProblem: storageProblem };
+})();

@@ -1,0 +1,53 @@
+// kexpwa's page client, part 1 of 6: the shared namespace. Every later script (worker.js,
+// drafts.js, forms.js, status.js, guard.js, offline.js; all deferred, in that order) reads
+// what it needs from window.kx and registers its own functions there. No personal data goes
+// to localStorage, URLs or the console.
+(function () {
+  "use strict";
+  var el = document.getElementById("kx-config"), config = {};
+  try { config = el ? JSON.parse(el.textContent) : {}; } catch (e) { /* no config: stay online-only */ }
+  var who = document.querySelector('meta[name="kexpwa-user"]');
+  var owner = who ? who.getAttribute("content") : "";
+
+  // Until the server sends config.kinds (issue 8 §1), build it from config.lists and the old
+  // label fields. Delete this function once the server sends kinds.
+  function legacyKinds(c) {
+    var out = {};
+    Object.keys(c.lists || {}).forEach(function (k) { out[k] = { list: c.lists[k], label: ["title", "activity", "duration"] }; });
+    return out;
+  }
+
+  function $(sel, root) { return (root || document).querySelector(sel); }
+
+  function banner(text, kind, action) {
+    var box = document.getElementById("kx-banner");
+    if (!box) return;
+    box.hidden = false;
+    box.className = "banner " + (kind || "");
+    box.textContent = text + " ";
+    if (action) box.appendChild(action);
+  }
+
+  function button(label, onClick, cls) {
+    var b = document.createElement("button");
+    b.type = "button"; b.textContent = label; if (cls) b.className = cls;
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  // The store is per person: this page reads and writes only its signed-in user's copy.
+  if (owner) window.kxStore.use(owner);
+  window.kxStore.allowCreate = !!owner;  // only a signed-in page creates the on-device store
+
+  window.kx = {
+    config: config,
+    owner: owner,
+    kinds: config.kinds || legacyKinds(config),
+    $: $,
+    $all: function (sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); },
+    announce: function (text) { var s = document.getElementById("status"); if (s) s.textContent = text; },
+    plural: function (n, one, many) { return n + " " + (n === 1 ? one : many); },
+    banner: banner,
+    button: button
+  };
+})();
