@@ -12,12 +12,15 @@ from starlette.responses import JSONResponse, Response
 from kexpwa.web.assets import STATIC_DIR, assets
 from kexpwa.web.templating import render
 
-SW_SOURCE = STATIC_DIR / "sw.js"
-
 
 def precache_urls() -> list[str]:
-    """Every static asset, versioned by content hash. The worker precaches them all."""
-    return sorted(assets.url(path) for path in assets.hashes if not path.endswith(".js.map"))
+    """Every static asset, versioned by content hash. The worker precaches them all (but not
+    its own source, which is served at ``/sw.js``)."""
+    return sorted(
+        assets.url(path)
+        for path in assets.hashes
+        if not path.endswith(".js.map") and path != "sw.js"
+    )
 
 
 def _sw_source(request: Request) -> str:
@@ -25,11 +28,10 @@ def _sw_source(request: Request) -> str:
     offline = str(request.url_for("offline").path)
     # A deploy can force installed apps onto a new worker by changing KEXPWA_BUILD_ID.
     build = request.app.state.settings.build_id
-    source = SW_SOURCE.read_text()
+    source = assets.served["sw.js"].decode()  # without its comment lines, as every script
     version = hashlib.sha256((source + json.dumps(urls) + build).encode()).hexdigest()[:16]
     return (
-        SW_SOURCE.read_text()
-        .replace("__VERSION__", version)
+        source.replace("__VERSION__", version)
         .replace('"__PRECACHE__"', json.dumps([*urls, offline]))
         .replace("__OFFLINE_URL__", offline)
     )

@@ -58,13 +58,11 @@ def _build(request: Request) -> dict[str, Any]:
         "sw": path_of(request, "service_worker"),
         "login": path_of(request, "login"),
         "kinds": described,
-        # The list paths alone, as before ``kinds``: kept until every client reads ``kinds``.
-        "lists": {name: kind["list"] for name, kind in described.items()},
     }
 
 
 def client_config(request: Request) -> dict[str, Any]:
-    """``{"sw", "login", "kinds": {kind: {"list": path, "label": [field, ...]}}, "lists"}``.
+    """``{"sw", "login", "kinds": {kind: {"list": path, "label": [field, ...]}}}``.
     Built once per router (it holds only paths), not on every render."""
     router = request.scope.get("router")
     cached: dict[str, Any] | None = getattr(router, CACHE_ATTR, None)

@@ -1,6 +1,7 @@
-// kexpwa's page client, part 1 of 6: the shared namespace. Every later script (worker.js,
-// drafts.js, forms.js, status.js, guard.js, offline.js; all deferred, in that order) reads
-// what it needs from window.kx and registers its own functions there. No personal data goes
+// kexpwa's page client, part 1 of 7: the shared namespace. Every later part (worker.js,
+// drafts.js, forms.js, status.js, guard.js, offline.js) reads what it needs from window.kx and
+// registers its own functions there. The parts are served joined, in that order, as one
+// deferred js/page.js (BUNDLES in kexpwa/web/assets.py). No personal data goes
 // to localStorage, URLs or the console.
 (function () {
   "use strict";
@@ -8,14 +9,6 @@
   try { config = el ? JSON.parse(el.textContent) : {}; } catch (e) { /* no config: stay online-only */ }
   var who = document.querySelector('meta[name="kexpwa-user"]');
   var owner = who ? who.getAttribute("content") : "";
-
-  // Until the server sends config.kinds (issue 8 §1), build it from config.lists and the old
-  // label fields. Delete this function once the server sends kinds.
-  function legacyKinds(c) {
-    var out = {};
-    Object.keys(c.lists || {}).forEach(function (k) { out[k] = { list: c.lists[k], label: ["title", "activity", "duration"] }; });
-    return out;
-  }
 
   function $(sel, root) { return (root || document).querySelector(sel); }
 
@@ -42,7 +35,7 @@
   window.kx = {
     config: config,
     owner: owner,
-    kinds: config.kinds || legacyKinds(config),
+    kinds: config.kinds || {},
     $: $,
     $all: function (sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); },
     announce: function (text) { var s = document.getElementById("status"); if (s) s.textContent = text; },
