@@ -9,7 +9,7 @@ import json
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from kexpwa.web.assets import STATIC_DIR, assets
+from kexpwa.web.assets import assets
 from kexpwa.web.templating import render
 
 
