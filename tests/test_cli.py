@@ -22,8 +22,8 @@ import asyncpg
 import pytest
 
 from kexpwa import config as config_module
-from kexpwa import settings as settings_module
 from kexpwa.demo import DEMO_PASSWORD
+from tests.conftest import PG_URL
 
 PASSWORD = "a long enough password"
 DATABASES = ("directory", "edinburgh", "east-lothian")
@@ -287,8 +287,6 @@ def test_a_bad_boolean_is_a_clear_error(initialised: Kexpwa) -> None:
 
 
 # --- PostgreSQL -------------------------------------------------------------------------------
-
-PG_URL = settings_module.load().test_postgres_url
 
 
 def _pg(name: str) -> str:
