@@ -115,7 +115,9 @@ class Worker:
         """Run until ``stop`` is set; a job in progress is finished first."""
         while not stop.is_set():
             try:
-                await self.drain()
+                await self.schedule()
+                while not stop.is_set() and await self.run_one():
+                    pass
             except Exception as exc:  # a database away for a moment must not end the loop
                 log.warning("worker pass failed (%s); trying again", type(exc).__name__)
             with contextlib.suppress(TimeoutError):
