@@ -2,7 +2,10 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# Two stamps: `make run` installs what the app needs; test, lint and bench add the dev tools
+# (pytest, Playwright, ruff, mypy: several hundred MB a first run does not need).
+STAMP := $(VENV)/.installed-runtime
+DEV_STAMP := $(VENV)/.installed-dev
 
 .PHONY: run test lint fmt bench migrations clean
 
@@ -11,27 +14,31 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e .
 	touch $(STAMP)
 
-run: $(STAMP)  ## Create the venv, install, init SQLite data with two demo authorities, serve.
+$(DEV_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(DEV_STAMP)
+
+run: $(STAMP)  ## Create the venv, install the runtime only, init SQLite data with two demo authorities, serve.
 	$(BIN)/kexpwa init
 	$(BIN)/kexpwa demo
 	$(BIN)/kexpwa serve
 
-test: $(STAMP) lint  ## The whole suite: SQLite always, PostgreSQL and Chromium when present (required in CI).
+test: $(DEV_STAMP) lint  ## The whole suite: SQLite always, PostgreSQL and Chromium when present (required in CI).
 	$(BIN)/python -m pytest
 
-lint: $(STAMP)  ## ruff format check, ruff lint, mypy.
+lint: $(DEV_STAMP)  ## ruff format check, ruff lint, mypy.
 	$(BIN)/ruff format --check kexpwa sync tests bench
 	$(BIN)/ruff check kexpwa sync tests bench
 	$(BIN)/mypy kexpwa sync
 
-fmt: $(STAMP)
+fmt: $(DEV_STAMP)
 	$(BIN)/ruff format kexpwa sync tests bench
 	$(BIN)/ruff check --fix kexpwa sync tests bench
 
-bench: $(STAMP)  ## Benchmarks, reported as ratios against a baseline measured in the same run.
+bench: $(DEV_STAMP)  ## Benchmarks, reported as ratios against a baseline measured in the same run.
 	$(BIN)/python -m bench
 
 migrations: $(STAMP)  ## Write a migration after changing models.

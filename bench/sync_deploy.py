@@ -4,6 +4,7 @@ app uses (aiosqlite, asyncpg) for the baseline inserts and the exactly-once coun
 
 from __future__ import annotations
 
+import os
 import secrets
 import uuid
 from collections.abc import Iterator
@@ -18,7 +19,6 @@ import asyncpg
 
 from bench import harness
 from kexpwa import config as config_module
-from kexpwa import settings as settings_module
 
 NOTE_COLUMNS = (
     "id, owner_id, date, time, project_id, title, body, tags, tag_text, share_lead, "
@@ -37,7 +37,10 @@ class Deployment:
 
 
 def _pg_server(name: str) -> str:
-    return settings_module.load().test_postgres_url.rsplit("/", 1)[0] + "/" + name
+    server = os.environ.get(
+        "KEXPWA_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"
+    )
+    return server.rsplit("/", 1)[0] + "/" + name
 
 
 async def _pg_admin(*statements: str) -> None:

@@ -37,7 +37,9 @@ def create_app(settings: Settings | None = None, cfg: Config | None = None) -> S
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with db.open_databases(cfg):
+        from kexpwa.jobs import worker  # the jobs import the domain; the app needs them only here
+
+        async with db.open_databases(cfg), worker.inprocess(settings, cfg):
             yield
 
     app = Starlette(

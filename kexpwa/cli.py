@@ -1,9 +1,10 @@
 """The kexpwa command line: serve (the default), init, migrate, demo, user add,
-purge-tombstones."""
+purge-tombstones, worker."""
 
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -181,9 +182,13 @@ def user_add(
 
 @cli.command("purge-tombstones")
 @click.option("--authority", help="Only this council (default: every configured one).")
-def purge_tombstones(authority: str | None) -> None:
-    """Remove deleted entries older than the offline horizon (KEXPWA_OFFLINE_HORIZON_DAYS)."""
+@click.option("--queue", is_flag=True, help="Queue the purge for the worker instead of waiting.")
+def purge_tombstones(authority: str | None, queue: bool) -> None:
+    """Remove deleted entries older than the offline horizon (KEXPWA_OFFLINE_HORIZON_DAYS),
+    and their copies in the sync tables."""
     from kexpwa.domain import tombstones
+    from kexpwa.jobs import purge
+    from kexpwa.jobs import queue as job_queue
 
     settings = _settings()
     cfg = _config(settings)
@@ -195,18 +200,51 @@ def purge_tombstones(authority: str | None) -> None:
     if days < 1:
         raise click.ClickException("KEXPWA_OFFLINE_HORIZON_DAYS must be at least 1.")
 
+    slugs = [authority] if authority else cfg.slugs
+
+    async def enqueue() -> list[str]:
+        return [slug for slug in tenancy.each(slugs) if await job_queue.enqueue("purge")]
+
+    if queue:
+        for slug in _run(lambda: _with_databases(cfg, enqueue)):
+            click.echo(f"{slug}: purge queued for the worker")
+        return
+
     async def work() -> dict[str, tombstones.Purged]:
-        done = {}
-        for slug in [authority] if authority else cfg.slugs:
-            with tenancy.bound(slug):
-                done[slug] = await tombstones.purge(days)
-        return done
+        return {slug: await purge.purge(days) for slug in tenancy.each(slugs)}
 
     for slug, purged in _run(lambda: _with_databases(cfg, work)).items():
         counts = ", ".join(f"{kind} {n}" for kind, n in sorted(purged.counts.items()))
         click.echo(
             f"{slug}: purged {purged.total} deleted entries older than {days} days ({counts})"
         )
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="Run every due job, then exit (for cron and tests).")
+def worker(once: bool) -> None:
+    """Run queued background jobs of every authority until SIGTERM (a job in progress is
+    finished first). Queues the daily purge."""
+    from kexpwa.jobs.worker import Worker
+
+    settings = _settings()
+    cfg = _config(settings)
+
+    async def work() -> int:
+        jobs = Worker(settings, cfg.slugs)
+        if once:
+            return await jobs.drain()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        click.echo(f"kexpwa worker {jobs.name} is running (SIGTERM stops it)")
+        sys.stdout.flush()  # a process manager shows our lines as they come
+        await jobs.run(stop)
+        return 0
+
+    ran = _run(lambda: _with_databases(cfg, work))
+    click.echo(f"kexpwa worker ran {ran} job(s)" if once else "kexpwa worker stopped")
 
 
 def main() -> None:

@@ -162,6 +162,6 @@ def demo_data(data_dir: Path) -> dict[str, object]:
 def write(path: Path, data: dict[str, object]) -> None:
     """Write ``data`` as the config file, readable by its owner only."""
     parse(data)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # the databases live here too
     path.write_bytes(tomli_w.dumps(data).encode())
     path.chmod(0o600)

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
+import stat
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.connection import get_connection
 from tortoise.context import TortoiseContext
@@ -54,14 +57,25 @@ def app_configs(authority_connection: str = tenancy.VOID_ALIAS) -> dict[str, dic
     }
 
 
+def _connection(url: str) -> str | dict[str, Any]:
+    if not url.startswith("sqlite://"):
+        return url
+    expanded: dict[str, Any] = expand_db_url(url)
+    # Deleted rows and freed pages are overwritten with zeros, so purged text does not linger
+    # in the file's free space (the purge then truncates the write-ahead log too).
+    expanded["credentials"]["secure_delete"] = "ON"
+    return expanded
+
+
 def tortoise_config(cfg: Config) -> dict[str, Any]:
-    """The Tortoise config for a deployment: one connection per authority, plus directory."""
-    connections: dict[str, str] = {
-        tenancy.VOID_ALIAS: _void_url(cfg),
-        tenancy.DIRECTORY_ALIAS: cfg.directory_url,
+    """The Tortoise config for a deployment: one connection per authority, plus directory.
+    Every SQLite connection runs with ``PRAGMA secure_delete=ON``."""
+    connections: dict[str, str | dict[str, Any]] = {
+        tenancy.VOID_ALIAS: _connection(_void_url(cfg)),
+        tenancy.DIRECTORY_ALIAS: _connection(cfg.directory_url),
     }
     for authority in cfg.authorities:
-        connections[tenancy.alias(authority.slug)] = authority.url
+        connections[tenancy.alias(authority.slug)] = _connection(authority.url)
     return {
         "connections": connections,
         "apps": app_configs(),
@@ -71,12 +85,37 @@ def tortoise_config(cfg: Config) -> dict[str, Any]:
     }
 
 
-def _ensure_sqlite_dirs(cfg: Config) -> None:
-    for url in [cfg.directory_url, *(a.url for a in cfg.authorities)]:
-        if url.startswith("sqlite://") and ":memory:" not in url:
-            Path(url.removeprefix("sqlite://").split("?")[0]).parent.mkdir(
-                parents=True, exist_ok=True
-            )
+def sqlite_files(cfg: Config) -> list[Path]:
+    """The SQLite database files of a deployment (none for PostgreSQL)."""
+    return [
+        Path(url.removeprefix("sqlite://").split("?")[0])
+        for url in [cfg.directory_url, *(a.url for a in cfg.authorities)]
+        if url.startswith("sqlite://") and ":memory:" not in url
+    ]
+
+
+def _ensure_sqlite_files(cfg: Config) -> None:
+    """Create missing data folders (0700) and database files (0600) before SQLite does, so they
+    are never readable by other users; SQLite gives its -wal and -shm files the same mode.
+    Existing ones are left as they are, and a looser mode is logged (see :func:`loose`)."""
+    for path in sqlite_files(cfg):
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not path.exists():
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    for path in loose(cfg):
+        log.warning("%s can be read by other users of this machine: chmod it to 0700/0600", path)
+
+
+def loose(cfg: Config) -> list[Path]:
+    """SQLite files and folders that users other than the owner can read, write or enter."""
+    found: list[Path] = []
+    for path in sqlite_files(cfg):
+        for candidate in (path.parent, path, *(Path(f"{path}{end}") for end in ("-wal", "-shm"))):
+            if candidate in found or not candidate.exists():
+                continue
+            if stat.S_IMODE(candidate.stat().st_mode) & 0o077:
+                found.append(candidate)
+    return found
 
 
 @asynccontextmanager
@@ -86,7 +125,7 @@ async def open_databases(cfg: Config, *, global_fallback: bool = True) -> AsyncI
     ``global_fallback`` makes the context visible to tasks started elsewhere (uvicorn runs
     requests outside the lifespan's task). Authority routing is unaffected by it.
     """
-    _ensure_sqlite_dirs(cfg)
+    _ensure_sqlite_files(cfg)
     tenancy.set_known(cfg.slugs)
     # Tortoise caches prepared SQL per connection name; a process that opens the same names
     # on another backend (the test suite does) must not reuse the other dialect's SQL.
@@ -143,12 +182,20 @@ async def migrate(cfg: Config) -> list[str]:
     visited = []
     await _migrate_connection(tenancy.DIRECTORY_ALIAS, tenancy.DIRECTORY_APP)
     visited.append("directory")
-    for authority in cfg.authorities:
-        await _migrate_connection(tenancy.alias(authority.slug), tenancy.AUTHORITY_APP)
-        with tenancy.bound(authority.slug):
-            await ChangeCounter.get_or_create(id=1, defaults={"value": 0})
-        visited.append(authority.slug)
+    for slug in tenancy.each(cfg.slugs):
+        await _migrate_connection(tenancy.alias(slug), tenancy.AUTHORITY_APP)
+        await ChangeCounter.get_or_create(id=1, defaults={"value": 0})
+        visited.append(slug)
     return visited
+
+
+async def checkpoint() -> None:
+    """On SQLite, copy the bound authority's write-ahead log into the database and truncate it,
+    so overwritten pages (purged text) leave the disk now rather than at some later checkpoint.
+    Nothing to do on PostgreSQL (VACUUM there; see the README)."""
+    conn = tenancy.connection()
+    if conn.capabilities.dialect == "sqlite":
+        await conn.execute_query("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 async def _ping(alias: str, seconds: float) -> bool:

@@ -49,6 +49,10 @@ def _bool(raw: str) -> bool:
     raise SettingsError(f"expected true or false, got {raw!r}")
 
 
+def _auto(raw: str) -> bool | None:
+    return None if raw.strip().lower() in {"auto", ""} else _bool(raw)
+
+
 def _int(raw: str) -> int:
     try:
         return int(raw.strip())
@@ -165,10 +169,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Mixed into the service worker's version: a new value makes installed apps update.",
     ),
     Setting(
-        "test_postgres_url",
-        "KEXPWA_TEST_POSTGRES_URL",
-        "postgres://postgres@127.0.0.1:5432/postgres",
-        "PostgreSQL server the tests create their databases on.",
+        "inprocess_worker",
+        "KEXPWA_INPROCESS_WORKER",
+        None,
+        "Run the job worker inside the web process: auto (when the authorities use SQLite),"
+        " true or false.",
+        _auto,
     ),
 )
 
@@ -194,7 +200,7 @@ class Settings:
     offline_horizon_days: int
     sync_max_mutations: int
     build_id: str
-    test_postgres_url: str
+    inprocess_worker: bool | None
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -11,7 +11,7 @@ with no tables (see :mod:`kexpwa.db`), so even a query that bypassed the router 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -71,6 +71,33 @@ def bound(slug: str) -> Iterator[str]:
         yield slug
     finally:
         _current.reset(token)
+
+
+def each(slugs: Iterable[str]) -> Iterator[str]:
+    """Bind each authority in ``slugs`` in turn, for CLI and worker loops::
+
+        for slug in tenancy.each(cfg.slugs):
+            await work()          # runs bound to ``slug`` only
+
+    Fails closed before anything runs: every slug is checked first, and one that is not
+    configured raises AuthorityError at the call, so no authority is half-done. The binding
+    ends when the loop moves on, breaks or raises.
+
+    A plain (not async) iterator on purpose: its ``finally`` runs in the caller's context the
+    moment the loop is left, whereas an async generator left by ``break`` is closed later by
+    the event loop, in another context, and would leave the last authority bound.
+    """
+    chosen = tuple(slugs)
+    unknown = [slug for slug in chosen if slug not in _known]
+    if unknown:
+        raise AuthorityError(f"authority {unknown[0]!r} is not configured")
+    return _each(chosen)
+
+
+def _each(slugs: tuple[str, ...]) -> Iterator[str]:
+    for slug in slugs:
+        with bound(slug):
+            yield slug
 
 
 @contextmanager

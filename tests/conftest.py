@@ -32,7 +32,8 @@ from kexpwa.settings import Settings
 from tests import support
 
 IN_CI = os.environ.get("CI") == "true"
-PG_URL = settings_module.load().test_postgres_url
+# The tests' own variable: where they create their PostgreSQL databases (not an app setting).
+PG_URL = os.environ.get("KEXPWA_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 AUTHORITIES = (("edinburgh", "City of Edinburgh Council"), ("east-lothian", "East Lothian Council"))
 # Per test session, so concurrent runs on one server never drop each other's templates.
 TEMPLATE_PREFIX = f"kx_tpl_{os.getpid()}"

@@ -22,8 +22,8 @@ import asyncpg
 import pytest
 
 from kexpwa import config as config_module
-from kexpwa import settings as settings_module
 from kexpwa.demo import DEMO_PASSWORD
+from tests.conftest import PG_URL
 
 PASSWORD = "a long enough password"
 DATABASES = ("directory", "edinburgh", "east-lothian")
@@ -118,6 +118,27 @@ def test_init_creates_config_and_databases_and_is_idempotent(kexpwa: Kexpwa) -> 
     assert kexpwa.config.read_bytes() == written  # keys are never regenerated
     assert stat.S_IMODE(kexpwa.config.stat().st_mode) == 0o600
     assert _applied(kexpwa.data_dir / "edinburgh.sqlite3") == migrations
+
+
+def test_data_folder_and_databases_are_private_and_looser_ones_are_reported(
+    kexpwa: Kexpwa,
+) -> None:
+    """Other users of the machine cannot read the councils' data; an operator is told (by
+    path, and nothing else) when an existing file or folder is looser."""
+    first = kexpwa("init")
+    assert first.returncode == 0 and "other users" not in first.stderr, first.stderr
+    assert stat.S_IMODE(kexpwa.data_dir.stat().st_mode) == 0o700
+    files = sorted(kexpwa.data_dir.glob("*.sqlite3*"))
+    assert {f.name for f in files} >= {f"{name}.sqlite3" for name in DATABASES}
+    assert {f.name: stat.S_IMODE(f.stat().st_mode) for f in files} == {f.name: 0o600 for f in files}
+    database = kexpwa.data_dir / "edinburgh.sqlite3"
+    database.chmod(0o644)
+    kexpwa.data_dir.chmod(0o755)
+    warned = kexpwa("migrate")
+    assert warned.returncode == 0, warned.stderr
+    lines = [line for line in warned.stderr.splitlines() if "other users" in line]
+    assert len(lines) == 2
+    assert str(kexpwa.data_dir) in lines[0] and str(database) in lines[1]
 
 
 def test_migrate_is_idempotent(initialised: Kexpwa) -> None:
@@ -287,8 +308,6 @@ def test_a_bad_boolean_is_a_clear_error(initialised: Kexpwa) -> None:
 
 
 # --- PostgreSQL -------------------------------------------------------------------------------
-
-PG_URL = settings_module.load().test_postgres_url
 
 
 def _pg(name: str) -> str:

@@ -100,3 +100,26 @@ async def test_same_username_in_two_authorities_are_different_people(
     assert client.template.context["principal"].authority == "edinburgh"
     assert client.template.context["principal"].id == pat_e.user.id
     assert "City of Edinburgh Council" in home.text
+
+
+async def test_each_binds_every_authority_in_turn_and_nothing_after(dbs: Config) -> None:
+    seen = []
+    for slug in tenancy.each(dbs.slugs):
+        seen.append((slug, tenancy.current(), await User.all().count()))
+    assert seen == [("edinburgh", "edinburgh", 0), ("east-lothian", "east-lothian", 0)]
+    assert tenancy.current_or_none() is None
+    for _slug in tenancy.each(dbs.slugs):
+        break
+    assert tenancy.current_or_none() is None
+    with pytest.raises(RuntimeError, match="stop"):
+        for _slug in tenancy.each(dbs.slugs):
+            raise RuntimeError("stop")
+    assert tenancy.current_or_none() is None
+
+
+async def test_each_fails_closed_before_binding_anything(dbs: Config) -> None:
+    ran = []
+    with pytest.raises(tenancy.AuthorityError, match="glasgow"):
+        for slug in tenancy.each(["edinburgh", "glasgow"]):
+            ran.append(slug)
+    assert ran == []

@@ -7,5 +7,6 @@ AUTHORITY_MODULES = [
     "kexpwa.models.records",
     "kexpwa.models.sync",
     "kexpwa.models.push",
+    "kexpwa.models.jobs",
 ]
 DIRECTORY_MODULES = ["kexpwa.models.directory"]
