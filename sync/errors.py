@@ -38,6 +38,11 @@ REQUEST: dict[str, Entry] = {
         ),
         Entry("too_large", 413, "That was too large to accept (the limit is {limit} KB)."),
         Entry(
+            "unsupported_media_type",
+            415,
+            "A push must be JSON, sent with Content-Type: application/json.",
+        ),
+        Entry(
             "client_mismatch",
             409,
             "This client_id belongs to another account. Start a new client_id (seq from 1).",

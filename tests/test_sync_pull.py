@@ -252,3 +252,14 @@ async def test_pulls_finish_after_a_purge_with_every_live_record_once(
             assert sorted(delivered) == live  # each live record exactly once, no tombstone
             after = await reader.pull(limit=limit)
             assert (after["reset"], after["changes"], after["has_more"]) == (False, [], False)
+
+
+async def test_a_limit_in_other_digits_is_refused_not_a_500(
+    client: Client, users: UserFactory
+) -> None:
+    await Device.signed_in(client, await users("edinburgh", "pat"))
+    # str.isdigit() says yes to each of these and int() says no (or reads them as 10).
+    for limit in ("²", "①", "１０", "٣", "10\n", " 10", "+10"):
+        bad = await client.get("/sync/pull", params={"limit": limit})
+        assert bad.status_code == 400, (limit, bad.text)
+        assert bad.json()["error"]["code"] == "invalid_limit"
