@@ -82,7 +82,7 @@ MUTATION: dict[str, Entry] = {
         Entry(
             "unstorable_text",
             200,
-            "The data holds characters that cannot be stored (NUL or broken characters).",
+            "The change holds characters that cannot be stored (NUL or broken characters).",
         ),
         Entry("not_found", 200, "That entry was not found."),
         Entry("deleted", 200, "That entry was deleted. Restore it first to change it."),

@@ -48,6 +48,8 @@ BAD_UUIDS: list[Any] = [
     str(uuid.uuid4()) + "x",
     str(uuid.uuid4())[:-1],
     "x" * 5000,
+    "\uff10" * 32,  # full-width zeros: uuid.UUID() reads them as hex digits
+    "12345678-1234-1234-1234-12345678901\ud800",
     123,
     None,
     [],
@@ -56,7 +58,18 @@ BAD_UUIDS: list[Any] = [
 ]
 BAD_SEQS: list[Any] = [0, -1, 2**53, 2**64, 1.0, 1.5, "1", True, None, [], {}, "x" * 1000]
 BAD_VERSIONS: list[Any] = [-1, 2**31, 2**40, 1.5, "1", True, [], {}, "x"]
-BAD_TIMES: list[Any] = ["yesterday", "2026-13-40T99:99:99Z", "", 12, [], "x" * 100, True]
+BAD_TIMES: list[Any] = [
+    "yesterday",
+    "2026-13-40T99:99:99Z",
+    "",
+    12,
+    [],
+    "x" * 100,
+    True,
+    "2026-11-20\x0009:14:00",
+    "2026-11-20\ud80009:14:00",
+    "2026-11-20\u060009:14:00",
+]  # fromisoformat takes any separator; fmt: skip
 RAW: list[bytes] = [
     b"",
     b" ",

@@ -20,7 +20,7 @@ from sync.errors import MUTATION, REQUEST
 from tests import sync_junk
 from tests.conftest import Client
 from tests.support import UserFactory
-from tests.sync_support import Device, database_state, envelope, mutation
+from tests.sync_support import Device, database_state, envelope, mutation, note_data
 
 BATCH = 25
 
@@ -142,3 +142,26 @@ async def test_the_csrf_check_leaves_the_body_readable(content_type: str, body: 
     assert await csrf.is_valid(request)
     assert await request.body() == body  # not "Stream consumed"
     assert (await request.form())["csrf_token"] == "t0ken"
+
+
+async def test_a_kind_that_cannot_be_stored_is_rejected_and_the_queue_flows(
+    client: Client, users: UserFactory
+) -> None:
+    device = await Device.signed_in(client, await users("edinburgh", "pat"))
+    kinds = ["note.upsert\ud800", "\udfff", "note.up\x00sert", "\x00", "note\x00.upsert" * 4]
+    batch = [device.make(kind, data=note_data()) for kind in kinds]
+    batch.append(device.make(data=note_data(title="after them")))
+    body = json.dumps(envelope(device.client_id, batch))  # the surrogates travel as \\ud800
+    first = await device.post(body)
+    assert first.status_code == 200, first.text
+    results = first.json()["results"]
+    assert [(r["status"], r.get("code")) for r in results] == [
+        *[("rejected", "unstorable_text")] * len(kinds),
+        ("applied", None),
+    ]
+    assert all("cannot be stored" in r["message"] for r in results[:-1])
+    # Each took its seq and was logged, so a replay is answered from the log, unchanged.
+    again = (await device.post(body)).json()["results"]
+    assert [r["status"] for r in again] == ["duplicate"] * len(batch)
+    assert [r["original_status"] for r in again] == [r["status"] for r in results]
+    assert (await device.push(device.make()))["results"][0]["status"] == "applied"
