@@ -1,4 +1,5 @@
-"""Deterministic generators of malformed sync input, for tests/test_sync_bad_input.py.
+"""Deterministic generators of malformed sync input, for tests/test_sync_bad_input.py (and
+the well-formed mutation they start from, which bench/bench_sync.py sends too).
 
 ``envelopes()`` yields push bodies that are wrong as a whole (bytes that are not UTF-8 or not
 JSON, NaN and Infinity, deep nesting, wrong types and missing keys at every level, bad UUIDs
@@ -111,14 +112,17 @@ RAW: list[bytes] = [
 ]
 
 
-def _valid_mutation(seq: int) -> dict[str, Any]:
+def valid_mutation(seq: int, data: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A well-formed note create numbered ``seq``, with new ids: what each junk case spoils one
+    part of, and the bench's notes (``data`` replaces the minimal title and date)."""
     return {
         "mutation_id": str(uuid.uuid4()),
         "seq": seq,
         "kind": "note.upsert",
         "record_id": str(uuid.uuid4()),
         "base_version": None,
-        "data": {"title": "t", "date": "2026-11-20"},
+        "data": data if data is not None else {"title": "t", "date": "2026-11-20"},
+        "client_time": "2026-11-20T09:14:00Z",
     }
 
 
@@ -145,10 +149,10 @@ def envelopes(client_id: str) -> Iterator[tuple[str, bytes]]:
         deep: Any = {"title": "t"}
         for _ in range(depth):
             deep = {"n": deep}
-        body = _envelope(client_id, [{**_valid_mutation(1), "data": deep}])
+        body = _envelope(client_id, [{**valid_mutation(1), "data": deep}])
         yield f"deep data {depth}", json.dumps(body).encode()
     for key in ("client_id", "schema_version", "mutations"):
-        base = _envelope(client_id, [_valid_mutation(1)])
+        base = _envelope(client_id, [valid_mutation(1)])
         missing = {k: v for k, v in base.items() if k != key}
         yield f"missing {key}", json.dumps(missing).encode()
         for value in BAD_VALUES + BAD_UUIDS:
@@ -160,7 +164,7 @@ def envelopes(client_id: str) -> Iterator[tuple[str, bytes]]:
     yield "extra envelope key", json.dumps({**_envelope(client_id, []), "x": 1}).encode()
     yield (
         "too many",
-        json.dumps(_envelope(client_id, [_valid_mutation(i + 1) for i in range(201)])).encode(),
+        json.dumps(_envelope(client_id, [valid_mutation(i + 1) for i in range(201)])).encode(),
     )
     for index in (0, 3):
         for key, values in (
@@ -175,17 +179,17 @@ def envelopes(client_id: str) -> Iterator[tuple[str, bytes]]:
             ("base_mutation_id", BAD_UUIDS[:-4]),
         ):
             for value in values:
-                batch = [_valid_mutation(i + 1) for i in range(5)]
+                batch = [valid_mutation(i + 1) for i in range(5)]
                 batch[index] = {**batch[index], key: value}
                 label = f"mutations[{index}].{key}={str(value)[:30]!r}"
                 yield label, json.dumps(_envelope(client_id, batch)).encode()
             if key in ("mutation_id", "record_id", "seq", "kind"):  # the required ones
-                batch = [_valid_mutation(i + 1) for i in range(5)]
+                batch = [valid_mutation(i + 1) for i in range(5)]
                 del batch[index][key]
                 body = json.dumps(_envelope(client_id, batch)).encode()
                 yield f"mutations[{index}] without {key}", body
         for value in BAD_VALUES:
-            batch: list[Any] = [_valid_mutation(i + 1) for i in range(5)]
+            batch: list[Any] = [valid_mutation(i + 1) for i in range(5)]
             if isinstance(value, dict) and value:
                 continue
             batch[index] = value
@@ -193,14 +197,14 @@ def envelopes(client_id: str) -> Iterator[tuple[str, bytes]]:
                 f"mutations[{index}]={str(value)[:30]!r}",
                 json.dumps(_envelope(client_id, batch)).encode(),
             )
-        batch = [_valid_mutation(i + 1) for i in range(5)]
+        batch = [valid_mutation(i + 1) for i in range(5)]
         batch[index]["surprise"] = 1
         yield f"mutations[{index}] extra key", json.dumps(_envelope(client_id, batch)).encode()
-    batch = [_valid_mutation(i + 1) for i in range(3)]
+    batch = [valid_mutation(i + 1) for i in range(3)]
     batch[2]["mutation_id"] = batch[0]["mutation_id"]
     yield "same mutation_id twice", json.dumps(_envelope(client_id, batch)).encode()
     for seqs in ([1, 1], [2, 1], [1, 3, 2], [5, 5, 6]):
-        batch = [_valid_mutation(s) for s in seqs]
+        batch = [valid_mutation(s) for s in seqs]
         yield f"seqs {seqs}", json.dumps(_envelope(client_id, batch)).encode()
     rng = random.Random(4)
     for n in range(500):
@@ -230,7 +234,7 @@ def _random_json(rng: random.Random, depth: int = 0) -> Any:
 
 def _junk_envelope(rng: random.Random, client_id: str) -> bytes:
     """A push with one random thing wrong in one random place."""
-    batch = [_valid_mutation(i + 1) for i in range(rng.randrange(1, 4))]
+    batch = [valid_mutation(i + 1) for i in range(rng.randrange(1, 4))]
     target = rng.choice(["envelope", "mutation"])
     if target == "envelope":
         body: dict[str, Any] = _envelope(client_id, batch)

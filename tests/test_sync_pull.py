@@ -259,7 +259,7 @@ async def test_a_limit_in_other_digits_is_refused_not_a_500(
 ) -> None:
     await Device.signed_in(client, await users("edinburgh", "pat"))
     # str.isdigit() says yes to each of these and int() says no (or reads them as 10).
-    for limit in ("²", "①", "１０", "٣", "10\n", " 10", "+10"):
+    for limit in ("²", "①", "\uff11\uff10", "٣", "10\n", " 10", "+10"):
         bad = await client.get("/sync/pull", params={"limit": limit})
         assert bad.status_code == 400, (limit, bad.text)
         assert bad.json()["error"]["code"] == "invalid_limit"

@@ -112,6 +112,19 @@ def test_cursors_carry_their_purge_mark_and_old_ones_stay_valid() -> None:
 
 def test_limits() -> None:
     assert parse_limit(None) == 500 and parse_limit("1") == 1 and parse_limit("1000") == 1000
-    for bad in ["0", "1001", "-1", "1.5", "ten", "9" * 50, "²", "①", "１０", "٣", "10\n", " 10"]:
+    for bad in [
+        "0",
+        "1001",
+        "-1",
+        "1.5",
+        "ten",
+        "9" * 50,
+        "²",
+        "①",
+        "\uff11\uff10",
+        "٣",
+        "10\n",
+        " 10",
+    ]:
         with pytest.raises(SyncError):
             parse_limit(bad)
