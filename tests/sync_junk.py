@@ -208,10 +208,10 @@ def envelopes(client_id: str) -> Iterator[tuple[str, bytes]]:
         yield f"seqs {seqs}", json.dumps(_envelope(client_id, batch)).encode()
     rng = random.Random(4)
     for n in range(500):
-        yield f"junk {n}", _junk_envelope(rng, client_id)
+        yield f"junk {n}", junk_envelope(rng, client_id)
 
 
-def _random_json(rng: random.Random, depth: int = 0) -> Any:
+def random_json(rng: random.Random, depth: int = 0) -> Any:
     choice = rng.randrange(9 if depth < 4 else 6)
     if choice == 0:
         return None
@@ -227,12 +227,12 @@ def _random_json(rng: random.Random, depth: int = 0) -> Any:
     if choice == 5:
         return str(uuid.UUID(int=rng.getrandbits(128)))
     if choice in (6, 7):
-        return [_random_json(rng, depth + 1) for _ in range(rng.randrange(0, 4))]
+        return [random_json(rng, depth + 1) for _ in range(rng.randrange(0, 4))]
     keys = ["title", "body", "date", "x", "mutation_id", "seq", "kind", "data", "\ud800", ""]
-    return {rng.choice(keys): _random_json(rng, depth + 1) for _ in range(rng.randrange(0, 5))}
+    return {rng.choice(keys): random_json(rng, depth + 1) for _ in range(rng.randrange(0, 5))}
 
 
-def _junk_envelope(rng: random.Random, client_id: str) -> bytes:
+def junk_envelope(rng: random.Random, client_id: str) -> bytes:
     """A push with one random thing wrong in one random place."""
     batch = [valid_mutation(i + 1) for i in range(rng.randrange(1, 4))]
     target = rng.choice(["envelope", "mutation"])
@@ -245,14 +245,14 @@ def _junk_envelope(rng: random.Random, client_id: str) -> bytes:
         key = rng.choice(
             ["mutation_id", "seq", "record_id", "base_version", "client_time", "extra"]
         )
-        value = _random_json(rng)
+        value = random_json(rng)
         while _acceptable(key, value):
-            value = _random_json(rng)
+            value = random_json(rng)
         item[key] = value
         return json.dumps(body).encode("utf-8", "surrogatepass")
-    value = _random_json(rng)
+    value = random_json(rng)
     while _acceptable(key, value):
-        value = _random_json(rng)
+        value = random_json(rng)
     body[key] = value
     return json.dumps(body).encode("utf-8", "surrogatepass")
 
