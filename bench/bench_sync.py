@@ -24,6 +24,7 @@ from bench import harness, sync_deploy
 from bench.bench_home import sign_in
 from bench.harness import Budget
 from bench.sync_deploy import Deployment
+from tests.sync_junk import valid_mutation
 
 NOTES = 1000
 BATCH = 100
@@ -49,15 +50,7 @@ PEOPLE = (("edinburgh", "pat"), ("edinburgh", "sam"), ("east-lothian", "morgan")
 
 
 def _note(seq: int) -> dict[str, Any]:
-    return {
-        "mutation_id": str(uuid.uuid4()),
-        "seq": seq,
-        "kind": "note.upsert",
-        "record_id": str(uuid.uuid4()),
-        "base_version": None,
-        "data": {"title": f"Visit {seq}", "body": body(seq), "date": "2026-11-20"},
-        "client_time": "2026-11-20T09:14:00Z",
-    }
+    return valid_mutation(seq, {"title": f"Visit {seq}", "body": body(seq), "date": "2026-11-20"})
 
 
 async def _session(base: str, authority: str, username: str, pool: int = 4) -> tuple[Any, str]:

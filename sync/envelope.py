@@ -32,6 +32,9 @@ class Mutation:
     # This device's own earlier mutation whose (predicted) result base_version is: a chain of
     # offline edits. The store checks the chain held (see PROTOCOL.md, "Offline edits").
     base_mutation_id: uuid.UUID | None = None
+    # A mutation code found while parsing (``unstorable_text``): the mutation is rejected with
+    # it and never applied. Its ``kind`` is then a storable stand-in for what was sent.
+    problem: str | None = None
 
     @property
     def type(self) -> str:

@@ -38,6 +38,11 @@ REQUEST: dict[str, Entry] = {
         ),
         Entry("too_large", 413, "That was too large to accept (the limit is {limit} KB)."),
         Entry(
+            "unsupported_media_type",
+            415,
+            "A push must be JSON, sent with Content-Type: application/json.",
+        ),
+        Entry(
             "client_mismatch",
             409,
             "This client_id belongs to another account. Start a new client_id (seq from 1).",
@@ -77,7 +82,7 @@ MUTATION: dict[str, Entry] = {
         Entry(
             "unstorable_text",
             200,
-            "The data holds characters that cannot be stored (NUL or broken characters).",
+            "The change holds characters that cannot be stored (NUL or broken characters).",
         ),
         Entry("not_found", 200, "That entry was not found."),
         Entry("deleted", 200, "That entry was deleted. Restore it first to change it."),

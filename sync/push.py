@@ -15,7 +15,7 @@ import random
 import uuid
 from typing import Any
 
-from sync import errors, versions, wire
+from sync import errors, versions
 from sync.envelope import Limits, Mutation
 from sync.errors import SyncError
 from sync.ports import AlreadyRecorded, ClientMismatch, Result, Store, Stored, Transient
@@ -58,12 +58,12 @@ def duplicate(mutation: Mutation, stored: Stored) -> Result:
 
 def screen(mutation: Mutation, kinds: frozenset[str]) -> Result | None:
     """Problems found without the database; the mutation is then rejected (and logged)."""
+    if mutation.problem is not None:  # found while parsing: text that cannot be stored
+        return rejected(mutation.problem)
     if mutation.kind not in kinds:
         return rejected("unknown_kind", errors.message("unknown_kind", kind=mutation.kind[:64]))
     if mutation.action in PAYLOAD_ACTIONS and mutation.data is None:
         return rejected("missing_data", errors.message("missing_data", action=mutation.action))
-    if mutation.data is not None and not wire.storable(mutation.data):
-        return rejected("unstorable_text")
     return None
 
 

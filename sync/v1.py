@@ -12,6 +12,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from sync import wire
 from sync.envelope import MAX_SEQ, MAX_VERSION, Limits, Mutation, Push, malformed
 
 ENVELOPE_KEYS = frozenset({"client_id", "schema_version", "mutations"})
@@ -34,7 +35,9 @@ MAX_RESOLVES = 20
 
 
 def _uuid(value: object, path: str) -> uuid.UUID:
-    if not isinstance(value, str) or len(value) > 64:
+    # ASCII only: uuid.UUID() reads full-width and other Unicode digits as hex digits, and the
+    # answer would then name an id the device never sent.
+    if not isinstance(value, str) or len(value) > 64 or not value.isascii():
         raise malformed(path, "must be a UUID string")
     try:
         return uuid.UUID(value)
@@ -62,7 +65,13 @@ def _unknown_keys(item: dict[str, Any], allowed: frozenset[str], path: str) -> N
 def _client_time(value: object, path: str) -> str | None:
     if value is None:
         return None
-    if not isinstance(value, str) or len(value) > 40:
+    # ASCII and printable: fromisoformat takes any character between date and time (NUL and
+    # lone surrogates too), and the time is kept with a conflict, where those cannot be stored.
+    if (
+        not isinstance(value, str)
+        or len(value) > 40
+        or not (value.isascii() and value.isprintable())
+    ):
         raise malformed(path, "must be an ISO 8601 date-time string")
     try:
         datetime.fromisoformat(value)
@@ -91,6 +100,11 @@ def _mutation(item: object, path: str) -> Mutation:
     resolves = [] if resolves is None else resolves
     if not isinstance(resolves, list) or len(resolves) > MAX_RESOLVES:
         raise malformed(f"{path}.resolves", f"must be a list of at most {MAX_RESOLVES} UUIDs")
+    # Every other string is a UUID, an ISO date-time or nothing, each checked above or below;
+    # the kind and the data are kept as sent (the log, a conflict), so they are screened here.
+    problem = None if wire.storable(kind) and wire.storable(data) else "unstorable_text"
+    if not wire.storable(kind):
+        kind = ascii(kind)[1:-1]  # a stand-in the log can hold, the same for every replay
     return Mutation(
         mutation_id=_uuid(item["mutation_id"], f"{path}.mutation_id"),
         seq=_whole(item["seq"], f"{path}.seq", 1, MAX_SEQ),
@@ -101,6 +115,7 @@ def _mutation(item: object, path: str) -> Mutation:
         client_time=_client_time(item.get("client_time"), f"{path}.client_time"),
         resolves=tuple(_uuid(r, f"{path}.resolves[{i}]") for i, r in enumerate(resolves)),
         base_mutation_id=_optional_uuid(item.get("base_mutation_id"), f"{path}.base_mutation_id"),
+        problem=problem,
     )
 
 

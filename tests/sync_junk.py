@@ -1,4 +1,5 @@
-"""Deterministic generators of malformed sync input, for tests/test_sync_bad_input.py.
+"""Deterministic generators of malformed sync input, for tests/test_sync_bad_input.py (and
+the well-formed mutation they start from, which bench/bench_sync.py sends too).
 
 ``envelopes()`` yields push bodies that are wrong as a whole (bytes that are not UTF-8 or not
 JSON, NaN and Infinity, deep nesting, wrong types and missing keys at every level, bad UUIDs
@@ -48,6 +49,8 @@ BAD_UUIDS: list[Any] = [
     str(uuid.uuid4()) + "x",
     str(uuid.uuid4())[:-1],
     "x" * 5000,
+    "\uff10" * 32,  # full-width zeros: uuid.UUID() reads them as hex digits
+    "12345678-1234-1234-1234-12345678901\ud800",
     123,
     None,
     [],
@@ -56,7 +59,18 @@ BAD_UUIDS: list[Any] = [
 ]
 BAD_SEQS: list[Any] = [0, -1, 2**53, 2**64, 1.0, 1.5, "1", True, None, [], {}, "x" * 1000]
 BAD_VERSIONS: list[Any] = [-1, 2**31, 2**40, 1.5, "1", True, [], {}, "x"]
-BAD_TIMES: list[Any] = ["yesterday", "2026-13-40T99:99:99Z", "", 12, [], "x" * 100, True]
+BAD_TIMES: list[Any] = [
+    "yesterday",
+    "2026-13-40T99:99:99Z",
+    "",
+    12,
+    [],
+    "x" * 100,
+    True,
+    "2026-11-20\x0009:14:00",
+    "2026-11-20\ud80009:14:00",
+    "2026-11-20\u060009:14:00",
+]  # fromisoformat takes any separator; fmt: skip
 RAW: list[bytes] = [
     b"",
     b" ",
@@ -98,14 +112,17 @@ RAW: list[bytes] = [
 ]
 
 
-def _valid_mutation(seq: int) -> dict[str, Any]:
+def valid_mutation(seq: int, data: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A well-formed note create numbered ``seq``, with new ids: what each junk case spoils one
+    part of, and the bench's notes (``data`` replaces the minimal title and date)."""
     return {
         "mutation_id": str(uuid.uuid4()),
         "seq": seq,
         "kind": "note.upsert",
         "record_id": str(uuid.uuid4()),
         "base_version": None,
-        "data": {"title": "t", "date": "2026-11-20"},
+        "data": data if data is not None else {"title": "t", "date": "2026-11-20"},
+        "client_time": "2026-11-20T09:14:00Z",
     }
 
 
@@ -132,10 +149,10 @@ def envelopes(client_id: str) -> Iterator[tuple[str, bytes]]:
         deep: Any = {"title": "t"}
         for _ in range(depth):
             deep = {"n": deep}
-        body = _envelope(client_id, [{**_valid_mutation(1), "data": deep}])
+        body = _envelope(client_id, [{**valid_mutation(1), "data": deep}])
         yield f"deep data {depth}", json.dumps(body).encode()
     for key in ("client_id", "schema_version", "mutations"):
-        base = _envelope(client_id, [_valid_mutation(1)])
+        base = _envelope(client_id, [valid_mutation(1)])
         missing = {k: v for k, v in base.items() if k != key}
         yield f"missing {key}", json.dumps(missing).encode()
         for value in BAD_VALUES + BAD_UUIDS:
@@ -147,7 +164,7 @@ def envelopes(client_id: str) -> Iterator[tuple[str, bytes]]:
     yield "extra envelope key", json.dumps({**_envelope(client_id, []), "x": 1}).encode()
     yield (
         "too many",
-        json.dumps(_envelope(client_id, [_valid_mutation(i + 1) for i in range(201)])).encode(),
+        json.dumps(_envelope(client_id, [valid_mutation(i + 1) for i in range(201)])).encode(),
     )
     for index in (0, 3):
         for key, values in (
@@ -162,17 +179,17 @@ def envelopes(client_id: str) -> Iterator[tuple[str, bytes]]:
             ("base_mutation_id", BAD_UUIDS[:-4]),
         ):
             for value in values:
-                batch = [_valid_mutation(i + 1) for i in range(5)]
+                batch = [valid_mutation(i + 1) for i in range(5)]
                 batch[index] = {**batch[index], key: value}
                 label = f"mutations[{index}].{key}={str(value)[:30]!r}"
                 yield label, json.dumps(_envelope(client_id, batch)).encode()
             if key in ("mutation_id", "record_id", "seq", "kind"):  # the required ones
-                batch = [_valid_mutation(i + 1) for i in range(5)]
+                batch = [valid_mutation(i + 1) for i in range(5)]
                 del batch[index][key]
                 body = json.dumps(_envelope(client_id, batch)).encode()
                 yield f"mutations[{index}] without {key}", body
         for value in BAD_VALUES:
-            batch: list[Any] = [_valid_mutation(i + 1) for i in range(5)]
+            batch: list[Any] = [valid_mutation(i + 1) for i in range(5)]
             if isinstance(value, dict) and value:
                 continue
             batch[index] = value
@@ -180,21 +197,21 @@ def envelopes(client_id: str) -> Iterator[tuple[str, bytes]]:
                 f"mutations[{index}]={str(value)[:30]!r}",
                 json.dumps(_envelope(client_id, batch)).encode(),
             )
-        batch = [_valid_mutation(i + 1) for i in range(5)]
+        batch = [valid_mutation(i + 1) for i in range(5)]
         batch[index]["surprise"] = 1
         yield f"mutations[{index}] extra key", json.dumps(_envelope(client_id, batch)).encode()
-    batch = [_valid_mutation(i + 1) for i in range(3)]
+    batch = [valid_mutation(i + 1) for i in range(3)]
     batch[2]["mutation_id"] = batch[0]["mutation_id"]
     yield "same mutation_id twice", json.dumps(_envelope(client_id, batch)).encode()
     for seqs in ([1, 1], [2, 1], [1, 3, 2], [5, 5, 6]):
-        batch = [_valid_mutation(s) for s in seqs]
+        batch = [valid_mutation(s) for s in seqs]
         yield f"seqs {seqs}", json.dumps(_envelope(client_id, batch)).encode()
     rng = random.Random(4)
     for n in range(500):
-        yield f"junk {n}", _junk_envelope(rng, client_id)
+        yield f"junk {n}", junk_envelope(rng, client_id)
 
 
-def _random_json(rng: random.Random, depth: int = 0) -> Any:
+def random_json(rng: random.Random, depth: int = 0) -> Any:
     choice = rng.randrange(9 if depth < 4 else 6)
     if choice == 0:
         return None
@@ -210,14 +227,14 @@ def _random_json(rng: random.Random, depth: int = 0) -> Any:
     if choice == 5:
         return str(uuid.UUID(int=rng.getrandbits(128)))
     if choice in (6, 7):
-        return [_random_json(rng, depth + 1) for _ in range(rng.randrange(0, 4))]
+        return [random_json(rng, depth + 1) for _ in range(rng.randrange(0, 4))]
     keys = ["title", "body", "date", "x", "mutation_id", "seq", "kind", "data", "\ud800", ""]
-    return {rng.choice(keys): _random_json(rng, depth + 1) for _ in range(rng.randrange(0, 5))}
+    return {rng.choice(keys): random_json(rng, depth + 1) for _ in range(rng.randrange(0, 5))}
 
 
-def _junk_envelope(rng: random.Random, client_id: str) -> bytes:
+def junk_envelope(rng: random.Random, client_id: str) -> bytes:
     """A push with one random thing wrong in one random place."""
-    batch = [_valid_mutation(i + 1) for i in range(rng.randrange(1, 4))]
+    batch = [valid_mutation(i + 1) for i in range(rng.randrange(1, 4))]
     target = rng.choice(["envelope", "mutation"])
     if target == "envelope":
         body: dict[str, Any] = _envelope(client_id, batch)
@@ -228,14 +245,14 @@ def _junk_envelope(rng: random.Random, client_id: str) -> bytes:
         key = rng.choice(
             ["mutation_id", "seq", "record_id", "base_version", "client_time", "extra"]
         )
-        value = _random_json(rng)
+        value = random_json(rng)
         while _acceptable(key, value):
-            value = _random_json(rng)
+            value = random_json(rng)
         item[key] = value
         return json.dumps(body).encode("utf-8", "surrogatepass")
-    value = _random_json(rng)
+    value = random_json(rng)
     while _acceptable(key, value):
-        value = _random_json(rng)
+        value = random_json(rng)
     body[key] = value
     return json.dumps(body).encode("utf-8", "surrogatepass")
 

@@ -11,11 +11,16 @@ import json
 import uuid
 from typing import Any
 
+import pytest
+from starlette.requests import Request
+from starlette.types import Message
+
+from kexpwa.web import csrf
 from sync.errors import MUTATION, REQUEST
 from tests import sync_junk
 from tests.conftest import Client
 from tests.support import UserFactory
-from tests.sync_support import Device, database_state, envelope
+from tests.sync_support import Device, database_state, envelope, mutation, note_data
 
 BATCH = 25
 
@@ -80,3 +85,83 @@ async def test_bad_mutations_are_rejected_one_by_one_and_change_no_record(
     assert _record_tables(after) == _record_tables(before)
     assert len(after["log"]) == len(cases)  # each one took its seq
     assert len(cases) + len(list(sync_junk.envelopes("x"))) >= 1000
+
+
+async def test_a_push_that_is_not_json_is_refused_clearly_whatever_carries_the_token(
+    client: Client, users: UserFactory
+) -> None:
+    device = await Device.signed_in(client, await users("edinburgh", "pat"))
+    before = await database_state()
+    body = json.dumps(envelope(device.client_id, [mutation(1)]))
+    # The token as a form field passes the CSRF check, which reads the form: the view must not
+    # then read the body again ("Stream consumed", a 500).
+    form = await client.post("/sync/push", data={"csrf_token": device.token, "push": body})
+    files = await client.post(
+        "/sync/push", data={"csrf_token": device.token}, files={"push": ("p.json", body.encode())}
+    )
+    text = await device.post(body, headers={"Content-Type": "text/plain"})
+    for response in (form, files, text):
+        assert response.status_code == 415, response.text
+        assert response.json()["error"]["code"] == "unsupported_media_type"
+        assert "application/json" in response.json()["error"]["message"]
+    assert await database_state() == before
+    # JSON, with or without parameters, and a body sent with no type at all, are pushes.
+    for content_type in ("application/json", "Application/JSON; charset=utf-8", None):
+        headers = {"Content-Type": content_type} if content_type else {}
+        item = device.make()
+        response = await device.post(
+            json.dumps(envelope(device.client_id, [item])), headers=headers
+        )
+        assert response.json()["results"][0]["status"] == "applied", response.text
+
+
+@pytest.mark.parametrize(
+    "content_type,body",
+    [
+        ("application/x-www-form-urlencoded", b"csrf_token=t0ken&x=1"),
+        (
+            "multipart/form-data; boundary=b",
+            b'--b\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\nt0ken\r\n--b--\r\n',
+        ),
+    ],
+)
+async def test_the_csrf_check_leaves_the_body_readable(content_type: str, body: bytes) -> None:
+    sent = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def receive() -> Message:
+        return sent.pop(0) if sent else {"type": "http.disconnect"}
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/x",
+        "headers": [(b"content-type", content_type.encode())],
+        "session": {"csrf": "t0ken"},
+    }
+    request = Request(scope, receive)
+    assert await csrf.is_valid(request)
+    assert await request.body() == body  # not "Stream consumed"
+    assert (await request.form())["csrf_token"] == "t0ken"
+
+
+async def test_a_kind_that_cannot_be_stored_is_rejected_and_the_queue_flows(
+    client: Client, users: UserFactory
+) -> None:
+    device = await Device.signed_in(client, await users("edinburgh", "pat"))
+    kinds = ["note.upsert\ud800", "\udfff", "note.up\x00sert", "\x00", "note\x00.upsert" * 4]
+    batch = [device.make(kind, data=note_data()) for kind in kinds]
+    batch.append(device.make(data=note_data(title="after them")))
+    body = json.dumps(envelope(device.client_id, batch))  # the surrogates travel as \\ud800
+    first = await device.post(body)
+    assert first.status_code == 200, first.text
+    results = first.json()["results"]
+    assert [(r["status"], r.get("code")) for r in results] == [
+        *[("rejected", "unstorable_text")] * len(kinds),
+        ("applied", None),
+    ]
+    assert all("cannot be stored" in r["message"] for r in results[:-1])
+    # Each took its seq and was logged, so a replay is answered from the log, unchanged.
+    again = (await device.post(body)).json()["results"]
+    assert [r["status"] for r in again] == ["duplicate"] * len(batch)
+    assert [r["original_status"] for r in again] == [r["status"] for r in results]
+    assert (await device.push(device.make()))["results"][0]["status"] == "applied"

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import gzip
 import uuid
+from datetime import UTC, datetime, timedelta
 
 from kexpwa import tenancy
+from kexpwa.domain import tombstones
 from kexpwa.models.account import Role, Team, User
-from kexpwa.settings import DEFAULT_ACTIVITIES
+from kexpwa.models.records import Note
+from kexpwa.settings import DEFAULT_ACTIVITIES, Settings
 from tests.conftest import Client
 from tests.support import UserFactory
 from tests.sync_support import TODAY, Device, note_data
@@ -209,3 +212,54 @@ async def test_a_page_of_long_entries_stops_at_four_megabytes(
     assert first["has_more"] and 30 <= len(first["changes"]) < 40
     rest = await device.pull_all(limit=1000)
     assert sorted(c["record_id"] for c in first["changes"] + rest) == sorted(map(str, ids))
+
+
+async def _page_to_the_end(device: Device, limit: int, rows: int) -> list[dict]:
+    """Every page of one pass, failing (instead of looping for ever) if the pass never ends."""
+    pages: list[dict] = []
+    for _ in range(rows // limit + 3):
+        pages.append(await device.pull(limit=limit))
+        if not pages[-1]["has_more"]:
+            return pages
+    raise AssertionError(
+        f"no end after {len(pages)} pages at limit {limit}: resets {[p['reset'] for p in pages]}"
+    )
+
+
+async def test_pulls_finish_after_a_purge_with_every_live_record_once(
+    client: Client, users: UserFactory, settings: Settings
+) -> None:
+    pat = await users("edinburgh", "pat")
+    device = await Device.signed_in(client, pat)
+    ids = [uuid.uuid4() for _ in range(212)]  # more than one page below the mark at limit 200
+    for start in range(0, len(ids), 106):
+        await device.push(*(device.make(record_id=i) for i in ids[start : start + 106]))
+    await device.pull_all(limit=1000)
+    away = device.cursor  # a device that pulled everything, then went offline
+    gone = ids[-1]
+    await device.push(device.make("note.delete", record_id=gone, base_version=1))
+    with tenancy.bound("edinburgh"):
+        long_ago = datetime.now(UTC) - timedelta(days=settings.offline_horizon_days + 1)
+        await Note.filter(id=gone).update(deleted_at=long_ago)
+        assert (await tombstones.purge(settings.offline_horizon_days)).total == 1
+    live = sorted(str(i) for i in ids[:-1])
+    for limit in (5, 200):
+        for cursor in (away, None):  # back from offline, and a device installed after the purge
+            reader = Device(client, device.token, cursor=cursor)
+            pages = await _page_to_the_end(reader, limit, len(ids))
+            assert [p["reset"] for p in pages] == [cursor is not None] + [False] * (len(pages) - 1)
+            delivered = [c["record_id"] for p in pages for c in p["changes"]]
+            assert sorted(delivered) == live  # each live record exactly once, no tombstone
+            after = await reader.pull(limit=limit)
+            assert (after["reset"], after["changes"], after["has_more"]) == (False, [], False)
+
+
+async def test_a_limit_in_other_digits_is_refused_not_a_500(
+    client: Client, users: UserFactory
+) -> None:
+    await Device.signed_in(client, await users("edinburgh", "pat"))
+    # str.isdigit() says yes to each of these and int() says no (or reads them as 10).
+    for limit in ("²", "①", "\uff11\uff10", "٣", "10\n", " 10", "+10"):
+        bad = await client.get("/sync/pull", params={"limit": limit})
+        assert bad.status_code == 400, (limit, bad.text)
+        assert bad.json()["error"]["code"] == "invalid_limit"

@@ -4,6 +4,7 @@ PROTOCOL.md, and the rule that sync/ imports nothing but the standard library an
 from __future__ import annotations
 
 import ast
+import base64
 import re
 import sys
 from pathlib import Path
@@ -90,8 +91,40 @@ def test_cursors_round_trip_and_refuse_anything_else() -> None:
         assert info.value.code == "invalid_cursor"
 
 
+def _raw(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def test_cursors_carry_their_purge_mark_and_old_ones_stay_valid() -> None:
+    marked = Cursor(40, "ab", purge_mark=70)
+    assert Cursor.decode(marked.encode()) == marked
+    # A device holding a cursor from before the mark existed is not turned away.
+    assert Cursor.decode(_raw("c1:40:ab")) == Cursor(40, "ab", 0)
+    for bad in ["c2:40:ab", "c1:40:ab:70", "c2:40:ab:7x", "c2:4²:ab:0", "c2:40\n:ab:0"]:
+        with pytest.raises(SyncError):
+            Cursor.decode(_raw(bad))
+    # Below the mark: missed the purge, unless issued under it (a pass begun after the purge).
+    assert Cursor(40, "ab", 0).missed_purge(70)
+    assert not Cursor(40, "ab", 70).missed_purge(70)
+    assert Cursor(40, "ab", 70).missed_purge(71)
+    assert not Cursor(80, "ab", 0).missed_purge(70)
+
+
 def test_limits() -> None:
     assert parse_limit(None) == 500 and parse_limit("1") == 1 and parse_limit("1000") == 1000
-    for bad in ["0", "1001", "-1", "1.5", "ten", "9" * 50]:
+    for bad in [
+        "0",
+        "1001",
+        "-1",
+        "1.5",
+        "ten",
+        "9" * 50,
+        "²",
+        "①",
+        "\uff11\uff10",
+        "٣",
+        "10\n",
+        " 10",
+    ]:
         with pytest.raises(SyncError):
             parse_limit(bad)

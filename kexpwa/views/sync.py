@@ -8,6 +8,8 @@ these run; request errors from the engine carry their catalogue code and status.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -35,8 +37,26 @@ def _answer(body: object, status: int = 200) -> Response:
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-def _error(exc: SyncError) -> Response:
-    return _answer(exc.body(), exc.status)
+async def _answering(name: str, work: Callable[[], Awaitable[dict[str, Any]]]) -> Response:
+    """``work``'s answer, or the catalogue error it raised; an unreachable database is
+    ``unavailable`` (503, with ``Retry-After``), so the device keeps its queue and retries."""
+    try:
+        return _answer(await work())
+    except SyncError as exc:
+        return _answer(exc.body(), exc.status)
+    except (OSError, DBConnectionError):
+        log.warning("sync %s: database unreachable", name)
+        error = SyncError("unavailable")
+        return _answer(error.body(), error.status)
+
+
+def _is_json(request: Request) -> bool:
+    # No type at all is taken as JSON (the body is checked strictly anyway). A form type is
+    # refused before anything reads the body: the CSRF check may already have parsed it.
+    content_type = request.headers.get("content-type")
+    if content_type is None:
+        return True
+    return content_type.partition(";")[0].strip().lower() == "application/json"
 
 
 async def _actor(request: Request) -> User:
@@ -50,28 +70,26 @@ async def push(request: Request) -> Response:
     """POST /sync/push: apply a batch of mutations, each exactly once, in seq order."""
     settings: Settings = request.app.state.settings
     limits = sync.Limits(settings.sync_max_mutations, settings.max_body_bytes)
-    try:
+
+    async def work() -> dict[str, Any]:
+        if not _is_json(request):
+            raise SyncError("unsupported_media_type")
         store = TortoiseStore(Context.of(await _actor(request), settings))
-        return _answer(await sync.push(store, await request.body(), limits))
-    except SyncError as exc:
-        return _error(exc)
-    except (OSError, DBConnectionError):
-        log.warning("sync push: database unreachable")
-        return _error(SyncError("unavailable"))
+        return await sync.push(store, await request.body(), limits)
+
+    return await _answering("push", work)
 
 
 async def pull(request: Request) -> Response:
     """GET /sync/pull?cursor=&limit=: the changes this user may read after the cursor."""
     params = request.query_params
-    try:
+
+    async def work() -> dict[str, Any]:
         user = await _actor(request)
         feed = TortoiseFeed(await visibility.reader_for(user.id, user.role))
-        return _answer(await sync.pull(feed, params.get("cursor"), params.get("limit")))
-    except SyncError as exc:
-        return _error(exc)
-    except (OSError, DBConnectionError):
-        log.warning("sync pull: database unreachable")
-        return _error(SyncError("unavailable"))
+        return await sync.pull(feed, params.get("cursor"), params.get("limit"))
+
+    return await _answering("pull", work)
 
 
 async def conflict_list(request: Request) -> Response:

@@ -28,6 +28,8 @@ def token_for(request: Request) -> str:
 
 
 async def is_valid(request: Request) -> bool:
+    """True if the request carries this session's token, in the header or a form field.
+    Reading the field leaves the body and the parsed form readable for the view."""
     expected = request.scope["session"].get("csrf")
     if not isinstance(expected, str) or not expected:
         return False
@@ -35,6 +37,9 @@ async def is_valid(request: Request) -> bool:
     if sent is None:
         content_type = request.headers.get("content-type", "")
         if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            # Read the body first: the form is then parsed from the kept copy, and a view
+            # that reads the body again gets it instead of "Stream consumed".
+            await request.body()
             form = await request.form()
             value = form.get(FIELD)
             sent = value if isinstance(value, str) else None
