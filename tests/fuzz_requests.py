@@ -18,7 +18,7 @@ import httpx2
 from starlette.convertors import UUIDConvertor
 from starlette.routing import Route
 
-from kexpwa.views import forms
+from kexpwa.domain import registry
 from tests import sync_junk
 
 SEED = 20261129
@@ -28,7 +28,7 @@ KEXPWA = Path(__file__).resolve().parents[1] / "kexpwa"
 READS = re.compile(r"""(?:form|params|query_params)(?:\.get|\.getlist)?[(\[]\s*["']([\w.]+)["']""")
 NAMES = sorted(
     {n for p in KEXPWA.rglob("*.py") for n in READS.findall(p.read_text())}
-    | {n for kind in forms.TEXT for n in (*forms.TEXT[kind], *forms.FLAGS[kind])}
+    | {n for kind in registry.all_kinds() for n in (*kind.form.text, *kind.form.flags)}
     | {"tags", "sections.feelings", "sections.x", "version", "id", "csrf_token", "minutes"}
 )
 # One of each kind of trouble: NUL, lone surrogates, bytes that are not UTF-8, digits int()
