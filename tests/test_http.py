@@ -178,7 +178,11 @@ async def test_wrong_method_is_405(client: Client) -> None:
 async def small_body_client(cfg: Config, dbs: Config, tmp_path: Path) -> AsyncIterator[Client]:
     """A client for an app that accepts request bodies of at most 1000 bytes."""
     limited = settings_module.load(
-        {}, data_dir=tmp_path, secret_key="test-secret-" + "x" * 40, max_body_bytes=1000
+        {},
+        data_dir=tmp_path,
+        secret_key="test-secret-" + "x" * 40,
+        max_body_bytes=1000,
+        allowed_hosts=("testserver",),
     )
     async with make_client(create_app(limited, cfg)) as client:
         yield client
