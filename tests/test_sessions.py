@@ -162,3 +162,34 @@ async def test_last_seen_is_written_at_most_once_a_resolution(
     assert (await client.get("/")).status_code == 200
     with tenancy.bound("edinburgh"):
         assert (await UserSession.get(user_id=pat.user.id)).last_seen_at > earlier
+
+
+async def test_signing_in_over_a_live_session_ends_it(
+    client: Client, other_client: Client, users: UserFactory
+) -> None:
+    pat, sam = await users("edinburgh", "pat"), await users("edinburgh", "sam")
+    saved = await _signed_in_copy(client, other_client, pat)
+    assert (
+        await support.post_form(
+            client,
+            "/login",
+            {"authority": "edinburgh", "username": sam.username, "password": sam.password},
+        )
+    ).status_code == 303
+    await _assert_refused(other_client, saved, "revoked")
+
+
+async def test_old_session_records_are_purged(
+    client: Client, other_client: Client, users: UserFactory
+) -> None:
+    pat = await users("edinburgh", "pat")
+    await support.sign_in(client, pat)
+    await support.post_form(client, "/logout", {})
+    await support.sign_in(other_client, pat)  # still live
+    day_ago = datetime.now(UTC) - timedelta(days=1)
+    with tenancy.bound("edinburgh"):
+        assert await sessions.purge(day_ago) == 0
+        await UserSession.exclude(ended_at=None).update(ended_at=day_ago - timedelta(days=1))
+        assert await sessions.purge(day_ago) == 1
+        assert await UserSession.filter(ended_at=None).count() == 1
+    assert (await other_client.get("/")).status_code == 200

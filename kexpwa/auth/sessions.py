@@ -130,6 +130,15 @@ async def end_all(account: User | ResearchAccount, reason: Reason) -> int:
     return await _end_rows(model, reason, user_id=account.id)
 
 
+async def purge(before: datetime, *, research: bool = False) -> int:
+    """Delete session records that ended, or were last used, before ``before`` (they can only
+    ever answer "ended" again). For authority records the authority must be bound."""
+    model = ResearchSession if research else UserSession
+    ended = await model.filter(ended_at__lt=before).delete()
+    stale = await model.filter(ended_at=None, last_seen_at__lt=before).delete()
+    return ended + stale
+
+
 async def _check_in(where: str, token: str, limits: Lifetimes) -> Checked:
     model = _model(where)
     row = await model.get_or_none(key_hash=key_hash(token)).select_related("user")

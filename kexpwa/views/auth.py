@@ -69,6 +69,8 @@ async def login(request: Request) -> Response:
             response.headers.update(headers)
         return response
     assert outcome.account is not None
+    # Signing in over a live session (another person on this browser) ends that one first.
+    await sessions.end(request.scope["session"].get("sid"), sessions.Reason.SIGNED_OUT)
     device = agents.family(request.headers.get("user-agent", ""))
     if authority == RESEARCH_CHOICE:
         session_id = await sessions.start(sessions.RESEARCH, outcome.account, device=device)
