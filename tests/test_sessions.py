@@ -193,3 +193,17 @@ async def test_old_session_records_are_purged(
         assert await sessions.purge(day_ago) == 1
         assert await UserSession.filter(ended_at=None).count() == 1
     assert (await other_client.get("/")).status_code == 200
+
+
+async def test_a_revoked_device_is_told_so_at_every_contact_until_it_signs_in(
+    client: Client, users: UserFactory
+) -> None:
+    pat = await users("edinburgh", "pat")
+    await support.sign_in(client, pat)
+    with tenancy.bound("edinburgh"):
+        await accounts.sign_out_everywhere(await User.get(id=pat.user.id))
+    for _ in range(2):
+        answer = await client.get("/sync/pull")
+        assert answer.status_code == 401 and answer.json()["error"]["code"] == "revoked"
+    assert (await support.sign_in(client, pat)).status_code == 303
+    assert (await client.get("/sync/pull")).status_code == 200

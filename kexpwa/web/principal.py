@@ -80,10 +80,15 @@ class PrincipalMiddleware:
         checked = await sessions.check(session["sid"], self.limits)
         account = checked.account if checked else None
         if checked is None or account is None:
-            scope[ENDED] = REVOKED if checked is not None and checked.revoked else EXPIRED
+            revoked = checked is not None and checked.revoked
+            scope[ENDED] = REVOKED if revoked else EXPIRED
             # Keep the page's token valid, so that a form or sync post from the ended session
             # passes the CSRF check and is told 401 (signed out), not 403.
             _derive_csrf(session)
+            if revoked:
+                # The cookie stays until the next sign-in, so every contact of this device,
+                # not only the first, is told "revoked" (the device may miss one answer).
+                return None
             csrf = session["csrf"]
             session.clear()
             session["csrf"] = csrf
