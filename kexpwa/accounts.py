@@ -11,7 +11,8 @@ import re
 from tortoise.transactions import in_transaction
 
 from kexpwa import audit, tenancy
-from kexpwa.auth.passwords import hash_password
+from kexpwa.auth import sessions
+from kexpwa.auth.passwords import hash_async
 from kexpwa.models.account import AUTHORITY_ROLES, Role, Team, User
 from kexpwa.models.directory import ResearchAccount
 
@@ -60,7 +61,7 @@ async def add_user(
     if role not in AUTHORITY_ROLES:
         raise AccountError("Research accounts are created with --research, not in an authority.")
     name = normalise_username(username)
-    password_hash = hash_password(password)
+    password_hash = await hash_async(password)
     async with in_transaction(tenancy.alias(tenancy.current())):
         if await User.exists(username=name):
             raise AccountError(f"A user called {name!r} already exists in this authority.")
@@ -86,7 +87,7 @@ async def add_research_account(
 ) -> ResearchAccount:
     """Create a cross-authority research account in the directory database."""
     name = normalise_username(username)
-    password_hash = hash_password(password)
+    password_hash = await hash_async(password)
     if await ResearchAccount.exists(username=name):
         raise AccountError(f"A research account called {name!r} already exists.")
     account = await ResearchAccount.create(
@@ -99,29 +100,35 @@ async def add_research_account(
 
 
 async def sign_out_everywhere(user: User) -> None:
-    """Revoke every session of ``user`` (each device must sign in again)."""
+    """End every session of ``user`` on the server: each device's next request is answered
+    401 ``revoked`` (the device wipes what it holds) and must sign in again."""
     user.session_version += 1
     await user.save(update_fields=["session_version", "updated_at"])
+    await sessions.end_all(user, sessions.Reason.EVERYWHERE)
     await audit.record("user.signed_out_everywhere", actor_id=user.id, actor_role=user.role)
 
 
 async def set_active(user: User, active: bool, *, actor_id: object = None) -> None:
-    """Activate or deactivate; deactivation also revokes existing sessions."""
+    """Activate or deactivate; deactivation also ends every session (401 ``revoked``)."""
     user.is_active = active
     if not active:
         user.session_version += 1
     await user.save(update_fields=["is_active", "session_version", "updated_at"])
+    if not active:
+        await sessions.end_all(user, sessions.Reason.DEACTIVATED)
     await audit.record(
         "user.activated" if active else "user.deactivated", target_kind="user", target_id=user.id
     )
 
 
 async def set_role(user: User, role: Role, *, actor_id: object = None) -> None:
-    """Change a user's role (audited); sessions are revoked so the new role applies at once."""
+    """Change a user's role (audited). Sessions end so the person signs in again under the new
+    role; their devices keep their unsynced entries (401, not ``revoked``)."""
     old = user.role
     user.role = role
     user.session_version += 1
     await user.save(update_fields=["role", "session_version", "updated_at"])
+    await sessions.end_all(user, sessions.Reason.ROLE_CHANGED)
     await audit.record(
         "user.role_changed", target_kind="user", target_id=user.id, old=old.value, new=role.value
     )

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import ClientDisconnect
 
 from kexpwa import config as config_module
@@ -27,6 +28,19 @@ from kexpwa.web.sessions import SessionMiddleware
 from kexpwa.web.templating import templates
 
 log = logging.getLogger("kexpwa")
+LOCAL_HOSTS = ("localhost", "127.0.0.1")
+WILDCARD_ADDRESSES = ("0.0.0.0", "::", "")  # noqa: S104 (recognised, never bound)
+
+
+def allowed_hosts(settings: Settings) -> list[str]:
+    """The Host header values the app answers: ``KEXPWA_ALLOWED_HOSTS``, or by default the
+    address it serves on and the local names (what `make run` and the test servers use)."""
+    if settings.allowed_hosts:
+        return list(settings.allowed_hosts)
+    hosts = list(LOCAL_HOSTS)
+    if settings.host not in WILDCARD_ADDRESSES and settings.host not in hosts:
+        hosts.append(settings.host)
+    return hosts
 
 
 def create_app(settings: Settings | None = None, cfg: Config | None = None) -> Starlette:
@@ -34,6 +48,9 @@ def create_app(settings: Settings | None = None, cfg: Config | None = None) -> S
     settings = settings or settings_module.load()
     cfg = cfg or config_module.load(settings.config)
     secret = settings.secret_key or cfg.secret_key
+    hosts = allowed_hosts(settings)
+    if settings.production and not settings.allowed_hosts:
+        log.warning("KEXPWA_ALLOWED_HOSTS is not set: only %s are answered", ", ".join(hosts))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -49,8 +66,15 @@ def create_app(settings: Settings | None = None, cfg: Config | None = None) -> S
             # Pages, CSS, JS and sync JSON are text; phones on poor signal pay for every byte.
             Middleware(CompressionMiddleware, minimum_size=500),
             Middleware(SecurityHeadersMiddleware, hsts=settings.production),
+            # Absolute URLs and redirects are built from the Host header: refuse strangers'.
+            Middleware(TrustedHostMiddleware, allowed_hosts=hosts, www_redirect=False),
             Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
-            Middleware(SessionMiddleware, secret_key=secret, always_secure=settings.production),
+            Middleware(
+                SessionMiddleware,
+                secret_key=secret,
+                always_secure=settings.production,
+                max_age=settings.session_max_hours * 3600,
+            ),
             Middleware(PrincipalMiddleware, settings=settings, config=cfg),
         ],
         exception_handlers={

@@ -63,6 +63,12 @@ APP: dict[str, Entry] = {
             "Your session has ended. Sign in again to continue; nothing saved on this device "
             "is lost.",
         ),
+        Entry(
+            "revoked",
+            401,
+            "This session was ended: signed out, signed out everywhere, or access was withdrawn. "
+            "Sign in again to continue.",
+        ),
         Entry("forbidden", 403, "The CSRF token is missing or wrong, or the role may not sync."),
     )
 }

@@ -175,6 +175,7 @@ def settings(tmp_path: Path) -> Settings:
         config=str(tmp_path / "kexpwa.toml"),
         secret_key="test-secret-" + "x" * 40,
         login_max_failures=5,
+        allowed_hosts=("testserver",),  # the in-process client's host (see make_client)
     )
 
 

@@ -178,7 +178,11 @@ async def test_wrong_method_is_405(client: Client) -> None:
 async def small_body_client(cfg: Config, dbs: Config, tmp_path: Path) -> AsyncIterator[Client]:
     """A client for an app that accepts request bodies of at most 1000 bytes."""
     limited = settings_module.load(
-        {}, data_dir=tmp_path, secret_key="test-secret-" + "x" * 40, max_body_bytes=1000
+        {},
+        data_dir=tmp_path,
+        secret_key="test-secret-" + "x" * 40,
+        max_body_bytes=1000,
+        allowed_hosts=("testserver",),
     )
     async with make_client(create_app(limited, cfg)) as client:
         yield client
@@ -324,3 +328,66 @@ async def test_a_client_hanging_up_mid_request_is_not_a_server_error(
     start = next(m for m in sent if m["type"] == "http.response.start")
     assert start["status"] != 500
     assert "Traceback" not in caplog.text and "unhandled" not in caplog.text
+
+
+# --- host allow-list (issue 9 #16) -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method,path", [("GET", "/"), ("GET", "/login"), ("POST", "/login")])
+async def test_a_stranger_host_header_gets_400_and_no_redirect(
+    client: Client, method: str, path: str
+) -> None:
+    response = await client.request(method, path, headers={"Host": "evil.example"})
+    assert response.status_code == 400
+    assert "location" not in response.headers
+    assert "evil.example" not in response.text
+    # The same request naming the served host is answered as usual.
+    assert (await client.request(method, path)).status_code != 400
+
+
+def test_allowed_hosts_default_to_the_served_host_and_local_names() -> None:
+    from kexpwa.app import allowed_hosts
+
+    assert allowed_hosts(settings_module.load({})) == ["localhost", "127.0.0.1"]
+    served = settings_module.load({"KEXPWA_HOST": "kexpwa.lan"})
+    assert allowed_hosts(served) == ["localhost", "127.0.0.1", "kexpwa.lan"]
+    everywhere = "0.0.0.0"  # noqa: S104 (a setting's value; nothing binds here)
+    assert allowed_hosts(settings_module.load({"KEXPWA_HOST": everywhere})) == [
+        "localhost",
+        "127.0.0.1",
+    ]
+    chosen = settings_module.load({"KEXPWA_ALLOWED_HOSTS": "kexpwa.example.gov.uk, *.example"})
+    assert allowed_hosts(chosen) == ["kexpwa.example.gov.uk", "*.example"]
+
+
+# --- caching and the cookie's lifetime (issue 9 #17) -------------------------------------------
+
+
+async def test_signed_in_pages_are_never_stored_signed_out_ones_privately(
+    client: Client, users: support.UserFactory
+) -> None:
+    signed_out = await client.get("/login")
+    assert signed_out.headers["cache-control"] == "private, no-cache"
+    await support.sign_in(client, await users("edinburgh", "pat"))
+    for path in ("/", "/notes", "/notes?page=1"):
+        response = await client.get(path)
+        assert response.status_code == 200
+        assert response.headers["cache-control"] == "no-store", path
+    fragment = await client.get("/notes", headers={"HX-Request": "true"})
+    assert fragment.headers["cache-control"] == "no-store"
+    # Assets keep their own caching: the service worker and versioned files are not personal.
+    assert "no-store" not in (await client.get("/sw.js")).headers["cache-control"]
+
+
+@pytest.mark.parametrize("hours", [336, 2])
+async def test_the_cookie_lives_no_longer_than_the_session(
+    settings: Settings, cfg: Config, dbs: Config, users: support.UserFactory, hours: int
+) -> None:
+    chosen = dataclasses.replace(settings, session_max_hours=hours)
+    pat = await users("edinburgh", "pat")
+    async with make_client(create_app(chosen, cfg)) as client:
+        anonymous = _session_cookie(await client.get("/login"))
+        signed_in = _session_cookie(await support.sign_in(client, pat))
+    for cookie in (anonymous, signed_in):
+        attributes = [part.strip().lower() for part in cookie.split(";")]
+        assert f"max-age={hours * 3600}" in attributes

@@ -1,13 +1,24 @@
 """argon2id password hashing, with a dummy verify so unknown users cost the same as wrong
-passwords (no account enumeration by timing)."""
+passwords (no account enumeration by timing).
+
+A hash or verify takes tens of milliseconds of CPU. Requests use the ``*_async`` forms, which
+run it in a worker thread, at most ``CONCURRENT_HASHES`` at a time: the event loop stays free to
+answer every other request (``/healthz`` included) while sign-ins queue for the limiter.
+"""
 
 from __future__ import annotations
 
+import asyncio
+
+import anyio.to_thread
+from anyio import CapacityLimiter
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 MIN_LENGTH = 10
 MAX_LENGTH = 256
+
+CONCURRENT_HASHES = 2  # of the deployment's few cores, leave the rest to everything else
 
 _hasher = PasswordHasher()  # argon2id with the library's current RFC 9106 low-memory profile
 _DUMMY_HASH = _hasher.hash("kexpwa-dummy-password-for-timing")
@@ -18,6 +29,8 @@ class PasswordPolicyError(ValueError):
 
 
 def check_policy(password: str) -> None:
+    if not storable(password):
+        raise PasswordPolicyError("Passwords cannot hold control or broken characters.")
     if len(password) < MIN_LENGTH:
         raise PasswordPolicyError(f"Passwords need at least {MIN_LENGTH} characters.")
     if len(password) > MAX_LENGTH:
@@ -34,10 +47,24 @@ def rehash(password: str) -> str:
     return _hasher.hash(password)
 
 
+def storable(text: str) -> bool:
+    """False for text with NUL or a lone surrogate (which no database or hash can take)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def verify(stored_hash: str | None, password: str) -> bool:
-    """True if ``password`` matches. With no stored hash, spends the same time and says False."""
+    """True if ``password`` matches. With no stored hash, spends the same time and says False.
+    Blocks for the hash's duration: from async code use :func:`verify_async`."""
     if len(password) > MAX_LENGTH:
         password = password[:MAX_LENGTH]
+    if not storable(password):
+        password, stored_hash = "", None  # still spend the time, then say no
     try:
         return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
@@ -46,3 +73,30 @@ def verify(stored_hash: str | None, password: str) -> bool:
 
 def needs_rehash(stored_hash: str) -> bool:
     return _hasher.check_needs_rehash(stored_hash)
+
+
+_limiter: tuple[asyncio.AbstractEventLoop, CapacityLimiter] | None = None
+
+
+def _limiter_here() -> CapacityLimiter:
+    # A limiter belongs to one event loop; a process normally has one, the tests several.
+    global _limiter
+    loop = asyncio.get_running_loop()
+    if _limiter is None or _limiter[0] is not loop:
+        _limiter = (loop, CapacityLimiter(CONCURRENT_HASHES))
+    return _limiter[1]
+
+
+async def verify_async(stored_hash: str | None, password: str) -> bool:
+    """:func:`verify` in a worker thread (bounded), leaving the event loop free."""
+    return await anyio.to_thread.run_sync(verify, stored_hash, password, limiter=_limiter_here())
+
+
+async def hash_async(password: str) -> str:
+    """:func:`hash_password` in a worker thread (bounded); raises PasswordPolicyError."""
+    return await anyio.to_thread.run_sync(hash_password, password, limiter=_limiter_here())
+
+
+async def rehash_async(password: str) -> str:
+    """:func:`rehash` in a worker thread (bounded)."""
+    return await anyio.to_thread.run_sync(rehash, password, limiter=_limiter_here())

@@ -1,5 +1,9 @@
 """Sign-in throttling per account and per client address (sliding window, in process memory).
 
+The policy built on it is in :mod:`kexpwa.auth.signin`: an address is paused strictly; an
+account's pause only holds back addresses that have failed recently, so a stranger who knows a
+username cannot lock its owner out.
+
 Each uvicorn process keeps its own window, so with N processes an attacker gets at most N times
 the limit; the audit trail still records every failure. Kept in memory so that a flood of
 failures never turns into a flood of database writes.
@@ -40,6 +44,10 @@ class Throttle:
             if len(bucket) >= self.max_failures:
                 wait = max(wait, self.window - (self.clock() - bucket[0]))
         return int(wait) + (1 if wait else 0)
+
+    def count(self, key: str) -> int:
+        """Failures recorded for ``key`` within the window."""
+        return len(self._recent(key))
 
     def fail(self, *keys: str) -> None:
         now = self.clock()

@@ -1,10 +1,11 @@
-"""The cross-authority directory database: research accounts and their audit trail.
+"""The cross-authority directory database: research accounts, their sessions and audit trail.
 
 Nothing here belongs to a council; no authority record is ever stored here.
 """
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from tortoise import fields
@@ -35,3 +36,24 @@ class DirectoryAuditEvent(Model):
     class Meta:
         table = "directory_audit_event"
         ordering = ["-id"]
+
+
+class ResearchSession(Model):
+    """One signed-in session of a research account, the same shape as ``UserSession``."""
+
+    id = fields.UUIDField(primary_key=True)
+    key_hash = fields.CharField(max_length=64, unique=True)
+    user: fields.ForeignKeyRelation[ResearchAccount] = fields.ForeignKeyField(
+        "directory.ResearchAccount", related_name="sessions", on_delete=fields.CASCADE
+    )
+    user_id: uuid.UUID
+    device = fields.CharField(max_length=64, default="")
+    version = fields.IntField()
+    created_at = fields.DatetimeField()
+    last_seen_at = fields.DatetimeField()
+    ended_at = fields.DatetimeField(null=True)
+    end_reason = fields.CharField(max_length=16, default="")
+
+    class Meta:
+        table = "research_session"
+        indexes = (("user_id", "ended_at"),)

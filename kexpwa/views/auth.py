@@ -6,9 +6,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from kexpwa import audit, tenancy
+from kexpwa.auth import agents, sessions
 from kexpwa.auth.signin import RESEARCH_CHOICE, sign_in
 from kexpwa.web.access import principal_of
-from kexpwa.web.principal import RESEARCH, end_session, start_session
+from kexpwa.web.principal import end_session, start_session
 from kexpwa.web.templating import render
 
 
@@ -67,12 +68,16 @@ async def login(request: Request) -> Response:
         if headers:
             response.headers.update(headers)
         return response
-    start_session(
-        request.scope["session"],
-        authority=RESEARCH if authority == RESEARCH_CHOICE else authority,
-        user_id=outcome.user_id,  # type: ignore[arg-type]
-        version=outcome.session_version,
-    )
+    assert outcome.account is not None
+    # Signing in over a live session (another person on this browser) ends that one first.
+    await sessions.end(request.scope["session"].get("sid"), sessions.Reason.SIGNED_OUT)
+    device = agents.family(request.headers.get("user-agent", ""))
+    if authority == RESEARCH_CHOICE:
+        session_id = await sessions.start(sessions.RESEARCH, outcome.account, device=device)
+    else:
+        with tenancy.bound(authority):
+            session_id = await sessions.start(authority, outcome.account, device=device)
+    start_session(request.scope["session"], session_id)
     return RedirectResponse(request.url_for("home"), status_code=303)
 
 
@@ -83,5 +88,5 @@ async def logout(request: Request) -> Response:
             await audit.record("signout", actor_id=principal.id, actor_role=principal.role.value)
     else:
         await audit.record_directory("signout", actor_id=principal.id)
-    end_session(request.scope["session"])
+    await end_session(request.scope["session"])
     return RedirectResponse(request.url_for("login"), status_code=303)

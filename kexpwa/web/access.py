@@ -12,13 +12,13 @@ from dataclasses import dataclass
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from kexpwa.models.account import Role
 from kexpwa.web import csrf
 from kexpwa.web.errors import wants_json
-from kexpwa.web.principal import Principal
+from kexpwa.web.principal import ENDED, REVOKED, Principal
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 ACCESS_ATTR = "kexpwa_access"
@@ -50,6 +50,27 @@ SIGNED_IN = roles(Role.PRACTITIONER, Role.TEAM_LEAD, Role.ADMIN, Role.RESEARCH)
 CAPTURE = roles(Role.PRACTITIONER, Role.TEAM_LEAD)
 TEAM_LEADS = roles(Role.TEAM_LEAD)
 
+# The same words as sync/errors.py's ``revoked`` entry (sync/PROTOCOL.md, "Error catalogue").
+REVOKED_MESSAGE = (
+    "This session was ended: signed out, signed out everywhere, or access was withdrawn. "
+    "Sign in again to continue."
+)
+
+
+def _signed_out(request: Request) -> Response:
+    """The answer to a request that needs a principal and has none: 401 for programs and htmx
+    (``code: "revoked"`` in JSON when the session was ended on purpose), a redirect to the
+    sign-in page for a navigation."""
+    revoked = request.scope.get(ENDED) == REVOKED
+    if wants_json(request):
+        if revoked:
+            body = {"error": {"code": "revoked", "message": REVOKED_MESSAGE}}
+            return JSONResponse(body, 401, headers={"Cache-Control": "no-store"})
+        raise HTTPException(401)
+    if request.headers.get("hx-request"):
+        raise HTTPException(401, REVOKED_MESSAGE if revoked else None)
+    return RedirectResponse(request.url_for("login"), status_code=303)
+
 
 def principal_of(request: Request) -> Principal:
     """The signed-in principal; only call from routes that are not public."""
@@ -69,9 +90,7 @@ def guard(endpoint: Endpoint, access: Access) -> Endpoint:
         principal = request.scope.get("principal")
         if not access.public:
             if principal is None:
-                if wants_json(request) or request.headers.get("hx-request"):
-                    raise HTTPException(401)
-                return RedirectResponse(request.url_for("login"), status_code=303)
+                return _signed_out(request)
             if principal.role not in access.roles:
                 raise HTTPException(403)
         return await endpoint(request)

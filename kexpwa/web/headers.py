@@ -1,4 +1,12 @@
-"""Security headers on every response, and no caching of personal pages by shared caches."""
+"""Security headers on every response, and no caching of personal pages.
+
+A response to a signed-in request that sets no Cache-Control of its own gets ``no-store``: no
+copy on disk in the browser's HTTP cache, none in a shared cache, none to come back with the
+Back button after sign-out. The service worker's page cache is not affected: the worker puts
+pages there itself through the Cache Storage API, which ignores ``no-store`` (``static/sw.js``,
+``navigate`` and ``warm``), and sign-out deletes it. Everything else gets ``private,
+no-cache``.
+"""
 
 from __future__ import annotations
 
@@ -32,14 +40,19 @@ HEADERS = {
 }
 
 
-def apply(headers: MutableHeaders, *, hsts: bool) -> None:
-    """Add the security headers (and a private Cache-Control) unless a response set its own."""
+PERSONAL_CACHE = "no-store"
+DEFAULT_CACHE = "private, no-cache"
+
+
+def apply(headers: MutableHeaders, *, hsts: bool, personal: bool = False) -> None:
+    """Add the security headers and a Cache-Control (``no-store`` when ``personal``, for a
+    signed-in request) unless the response set its own."""
     for name, value in HEADERS.items():
         headers.setdefault(name, value)
     if hsts:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-    # Pages carry case work: browsers may keep them, shared caches may not.
-    headers.setdefault("Cache-Control", "private, no-cache")
+    # Pages carry case work: never kept by a shared cache, and signed in never kept at all.
+    headers.setdefault("Cache-Control", PERSONAL_CACHE if personal else DEFAULT_CACHE)
 
 
 class SecurityHeadersMiddleware:
@@ -54,7 +67,9 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                apply(MutableHeaders(scope=message), hsts=self.hsts)
+                # The principal middleware runs inside this one; by now it has set the scope.
+                personal = scope.get("principal") is not None
+                apply(MutableHeaders(scope=message), hsts=self.hsts, personal=personal)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

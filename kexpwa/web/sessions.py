@@ -1,7 +1,10 @@
 """Signed session cookie (HttpOnly, SameSite=Lax, Secure over HTTPS or always in production).
 
-The cookie holds a small JSON dict signed with itsdangerous; nothing in it is secret, but it
-cannot be forged. Lifetimes and revocation are enforced by :mod:`kexpwa.web.principal`.
+The cookie holds a small JSON dict signed with itsdangerous, so it cannot be forged. Signed in,
+it holds only the session id (``sid``): who, since when and whether the session still holds
+live in the database (:mod:`kexpwa.auth.sessions`, checked by :mod:`kexpwa.web.principal`).
+Signed out, it holds only the sign-in form's CSRF token. Its ``Max-Age`` is the session's
+maximum age, so the browser forgets it no later than the server would refuse it.
 """
 
 from __future__ import annotations
@@ -15,13 +18,23 @@ from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 COOKIE = "kexpwa_session"
-MAX_COOKIE_AGE = 400 * 24 * 3600  # browsers cap at 400 days; real expiry is in the payload
+KEPT = ("sid", "csrf")  # the only keys ever written to the cookie
 
 
 class Session(dict[str, Any]):
-    """A dict that remembers whether it changed."""
+    """A dict that remembers whether it changed. With a ``sid`` only the sid is written back;
+    anything else (the CSRF token derived from it) is recomputed on each request."""
 
     modified = False
+
+    def derive(self, key: str, value: Any) -> None:
+        """Set a value that is recomputed per request and never changes the cookie."""
+        super().__setitem__(key, value)
+
+    def payload(self) -> dict[str, Any]:
+        if "sid" in self:
+            return {"sid": self["sid"]}
+        return {key: self[key] for key in KEPT if key in self}
 
     def __setitem__(self, key: str, value: Any) -> None:
         self.modified = True
@@ -41,10 +54,11 @@ class Session(dict[str, Any]):
 
 
 class SessionMiddleware:
-    def __init__(self, app: ASGIApp, *, secret_key: str, always_secure: bool) -> None:
+    def __init__(self, app: ASGIApp, *, secret_key: str, always_secure: bool, max_age: int) -> None:
         self.app = app
         self.serializer = URLSafeSerializer(secret_key, salt="kexpwa.session")
         self.always_secure = always_secure
+        self.max_age = max_age
 
     def _load(self, raw: str | None) -> Session:
         if not raw:
@@ -53,7 +67,9 @@ class SessionMiddleware:
             data = self.serializer.loads(raw)
         except (BadSignature, json.JSONDecodeError, UnicodeDecodeError):
             return Session()
-        return Session(data) if isinstance(data, dict) else Session()
+        if not isinstance(data, dict):
+            return Session()
+        return Session({key: data[key] for key in KEPT if isinstance(data.get(key), str)})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -68,11 +84,10 @@ class SessionMiddleware:
             if message["type"] == "http.response.start" and session.modified:
                 headers = MutableHeaders(scope=message)
                 flags = "; Path=/; HttpOnly; SameSite=Lax" + ("; Secure" if secure else "")
-                if session:
-                    value = self.serializer.dumps(dict(session))
-                    headers.append(
-                        "Set-Cookie", f"{COOKIE}={value}; Max-Age={MAX_COOKIE_AGE}{flags}"
-                    )
+                payload = session.payload()
+                if payload:
+                    value = self.serializer.dumps(payload)
+                    headers.append("Set-Cookie", f"{COOKIE}={value}; Max-Age={self.max_age}{flags}")
                 else:
                     headers.append("Set-Cookie", f"{COOKIE}=; Max-Age=0{flags}")
             await send(message)

@@ -1,0 +1,30 @@
+from tortoise import migrations
+from tortoise.migrations import operations as ops
+from tortoise.fields.base import OnDelete
+from uuid import uuid4
+from tortoise import fields
+from tortoise.indexes import Index
+
+class Migration(migrations.Migration):
+    dependencies = [('directory', '0001_initial')]
+
+    initial = False
+
+    operations = [
+        ops.CreateModel(
+            name='ResearchSession',
+            fields=[
+                ('id', fields.UUIDField(primary_key=True, default=uuid4, unique=True, db_index=True)),
+                ('key_hash', fields.CharField(unique=True, max_length=64)),
+                ('user', fields.ForeignKeyField('directory.ResearchAccount', source_field='user_id', db_constraint=True, to_field='id', related_name='sessions', on_delete=OnDelete.CASCADE)),
+                ('device', fields.CharField(default='', max_length=64)),
+                ('version', fields.IntField()),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('last_seen_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('ended_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('end_reason', fields.CharField(default='', max_length=16)),
+            ],
+            options={'table': 'research_session', 'app': 'directory', 'indexes': [Index(fields=['user_id', 'ended_at'])], 'pk_attr': 'id', 'table_description': 'One signed-in session of a research account, the same shape as ``UserSession``.'},
+            bases=['Model'],
+        ),
+    ]
