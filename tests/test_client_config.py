@@ -61,3 +61,17 @@ async def test_session_lists_the_pages_to_keep_ready(client: Client, users: User
         "/device",
     ]
     assert warm[11:] and all(p.startswith("/journal/new?template=") for p in warm[11:])
+
+
+async def test_the_offline_page_links_every_list_and_no_one(client: Client) -> None:
+    """What the worker shows for a page it has not kept: links to each kind's list (which it
+    keeps), and nothing about whoever is signed in."""
+    response = await client.get("/offline")
+    assert response.status_code == 200
+    links = re.findall(r'<a class="button" href="([^"]+)">([^<]+)</a>', response.text)
+    assert links[:4] == [
+        ("/notes", "Fieldwork notes"),
+        ("/journal", "Journal"),
+        ("/time", "Time"),
+        ("/projects", "Projects"),
+    ]

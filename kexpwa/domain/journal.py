@@ -113,6 +113,7 @@ KIND = Kind(
     search=("title", "search_text", "session_title"),
     order=("-date", "-created_at"),
     list_route="journal",
+    list_title="Journal",
     warm_routes=("journal", "journal_new"),
     client_label=("title",),
     share_fields={"share_lead": "lead", "share_research": "research"},

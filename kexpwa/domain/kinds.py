@@ -84,6 +84,7 @@ class Kind:
     search: tuple[str, ...]  # model fields a list search looks in
     order: tuple[str, ...]  # a list's order, newest first
     list_route: str  # route name of the owner's list page ("notes")
+    list_title: str  # that page's title, for links to it ("Fieldwork notes")
     warm_routes: tuple[str, ...]  # route names the offline client keeps ready ("note_new")
     # Data fields naming a record for people; the first non-empty one labels a pending item.
     client_label: tuple[str, ...]

@@ -63,6 +63,7 @@ KIND = Kind(
     search=("title", "body"),
     order=("-date", "-time", "-created_at"),
     list_route="notes",
+    list_title="Fieldwork notes",
     warm_routes=("notes", "note_new"),
     client_label=("title",),
     share_fields={"share_lead": "lead", "share_research": "research"},

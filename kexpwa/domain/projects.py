@@ -79,6 +79,7 @@ KIND = Kind(
     search=("title", "question"),
     order=("-updated_at",),
     list_route="projects",
+    list_title="Projects",
     warm_routes=("projects", "project_new"),
     client_label=("title",),
     after_change=after_change,  # nobody else reads projects: lead and research rules NEVER

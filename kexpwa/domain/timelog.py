@@ -89,6 +89,7 @@ KIND = Kind(
     search=("activity", "note"),
     order=("-date", "-created_at"),
     list_route="time",
+    list_title="Time",
     warm_routes=("time", "time_new"),
     client_label=("activity", "duration"),
     share_fields={"share_note_lead": "lead"},

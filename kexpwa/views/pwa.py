@@ -9,6 +9,7 @@ import json
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from kexpwa.domain import registry
 from kexpwa.web.assets import assets
 from kexpwa.web.templating import render
 
@@ -90,7 +91,8 @@ async def manifest(request: Request) -> Response:
 async def offline(request: Request) -> Response:
     """What the worker shows when a page is neither reachable nor cached. No personal data,
     so one copy serves every user."""
-    return render(request, "pwa/offline.html", {"principal": None, "user_key": ""})
+    lists = [(kind.list_title, kind.list_route) for kind in registry.all_kinds()]
+    return render(request, "pwa/offline.html", {"principal": None, "user_key": "", "lists": lists})
 
 
 async def device(request: Request) -> Response:
