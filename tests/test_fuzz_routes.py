@@ -31,17 +31,6 @@ from tests.sync_support import Device, note_data
 from tests.test_route_access import walk
 
 
-def known_elsewhere(backend: str, route: Route, case: Case) -> bool:
-    """5xx that another change fixes; the coordinator removes each once it is merged."""
-    # issue 9 #11 (kexpwa/auth, another helper): POST /login with a NUL in the username is a
-    # 500 on PostgreSQL.
-    return (
-        backend == "postgres"
-        and route.name == "login_submit"
-        and "\x00" in case.fields.get("username", "")
-    )
-
-
 @dataclass
 class Session:
     role: str
@@ -148,9 +137,7 @@ async def test_no_generated_request_gets_a_5xx(
                     sent += 1
                     if case.browser is not None:
                         await case.browser.aclose()
-                    if response.status_code >= 500 and not known_elsewhere(
-                        backend, walked.route, case
-                    ):
+                    if response.status_code >= 500:
                         failures.append(f"{session.role}: {case.label()} -> {response.status_code}")
         for path in STATIC:
             for method in ("GET", "HEAD", "POST"):

@@ -6,7 +6,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('authority', '0003_list_indexes')]
+    dependencies = [('authority', '0004_jobs')]
 
     initial = False
 
