@@ -45,7 +45,8 @@ REQUEST: dict[str, Entry] = {
         Entry(
             "client_mismatch",
             409,
-            "This client_id belongs to another account. Start a new client_id (seq from 1).",
+            "This client_id belongs to another account. Stop: the queue was written by someone"
+            " else and is only ever sent by their own session.",
         ),
         Entry("invalid_cursor", 400, "The cursor was not issued by this server."),
         Entry("invalid_limit", 400, "limit must be a whole number from 1 to {limit}."),
