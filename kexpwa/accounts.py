@@ -6,17 +6,14 @@ functions need an authority bound; research functions touch only the directory.
 
 from __future__ import annotations
 
-import re
-
 from tortoise.transactions import in_transaction
 
 from kexpwa import audit, tenancy
 from kexpwa.auth import sessions
 from kexpwa.auth.passwords import hash_async
+from kexpwa.auth.signin import USERNAME_RE
 from kexpwa.models.account import AUTHORITY_ROLES, Role, Team, User
 from kexpwa.models.directory import ResearchAccount
-
-USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
 
 class AccountError(ValueError):

@@ -18,6 +18,7 @@ from itsdangerous import URLSafeSerializer
 
 from kexpwa import accounts, tenancy
 from kexpwa.auth import sessions
+from kexpwa.jobs import purge as jobs_purge
 from kexpwa.models.account import Role, User, UserSession
 from kexpwa.models.directory import ResearchSession
 from kexpwa.settings import Settings
@@ -207,3 +208,21 @@ async def test_a_revoked_device_is_told_so_at_every_contact_until_it_signs_in(
         assert answer.status_code == 401 and answer.json()["error"]["code"] == "revoked"
     assert (await support.sign_in(client, pat)).status_code == 303
     assert (await client.get("/sync/pull")).status_code == 200
+
+
+async def test_the_daily_purge_forgets_sessions_past_the_offline_horizon(
+    client: Client, other_client: Client, users: UserFactory
+) -> None:
+    pat = await users("edinburgh", "pat")
+    await support.sign_in(client, pat)
+    await support.post_form(client, "/logout", {})
+    await support.sign_in(other_client, pat)  # still live
+    with tenancy.bound("edinburgh"):
+        await jobs_purge.purge(90)
+        assert await UserSession.all().count() == 2  # both are recent
+        long_ago = datetime.now(UTC) - timedelta(days=91)
+        await UserSession.exclude(ended_at=None).update(ended_at=long_ago)
+        await jobs_purge.purge(90)
+        assert await UserSession.filter(ended_at=None).count() == 1
+        assert await UserSession.all().count() == 1
+    assert (await other_client.get("/")).status_code == 200

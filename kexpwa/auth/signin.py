@@ -14,15 +14,18 @@ pauses after repeated failures.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from kexpwa import audit, tenancy
-from kexpwa.accounts import USERNAME_RE
 from kexpwa.auth import passwords
 from kexpwa.auth.throttle import Throttle
 from kexpwa.models.account import User
 from kexpwa.models.directory import ResearchAccount
+
+# What a username may be: checked when one is made, and before a sign-in touches a database.
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
 RESEARCH_CHOICE = "research"
 FAILED = "That username and password do not match an account here. Check both and try again."

@@ -2,7 +2,8 @@
 
 Deleted entries older than the horizon are removed with their versions
 (:mod:`kexpwa.domain.tombstones`), their copies in the sync tables are scrubbed
-(:mod:`kexpwa.syncing.retention`), finished jobs are forgotten, and on SQLite the write-ahead
+(:mod:`kexpwa.syncing.retention`), finished jobs and session records that ended or went
+unused before the horizon are forgotten, and on SQLite the write-ahead
 log is folded back and truncated so the old pages leave the disk too (``secure_delete`` has
 already zeroed them in the database file; see :mod:`kexpwa.db`).
 """
@@ -13,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from kexpwa import db
+from kexpwa.auth import sessions
 from kexpwa.domain import tombstones
 from kexpwa.jobs import queue
 from kexpwa.settings import Settings
@@ -26,6 +28,7 @@ async def purge(horizon_days: int, *, now: datetime | None = None) -> tombstones
     purged = await tombstones.purge(horizon_days, now=now)
     await retention.scrub(horizon_days, now=now)
     await queue.forget(now - timedelta(days=horizon_days))
+    await sessions.purge(now - timedelta(days=horizon_days))
     await db.checkpoint()
     return purged
 
