@@ -8,6 +8,8 @@ from enum import StrEnum
 from tortoise import fields
 from tortoise.models import Model
 
+from kexpwa.models.session import SessionRecord
+
 
 class Role(StrEnum):
     PRACTITIONER = "practitioner"
@@ -60,7 +62,7 @@ class User(Model):
         return self.username
 
 
-class UserSession(Model):
+class UserSession(SessionRecord):
     """One signed-in session of a council user, checked on every request.
 
     The browser's cookie holds a random token; only its SHA-256 (``key_hash``) is stored, so a
@@ -68,18 +70,10 @@ class UserSession(Model):
     when the session ends (sign-out, sign out everywhere, deactivation, expiry, ...).
     """
 
-    id = fields.UUIDField(primary_key=True)
-    key_hash = fields.CharField(max_length=64, unique=True)
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "authority.User", related_name="sessions", on_delete=fields.CASCADE
     )
     user_id: uuid.UUID
-    device = fields.CharField(max_length=64, default="")  # browser family and OS, never the UA
-    version = fields.IntField()  # the user's session_version when it began
-    created_at = fields.DatetimeField()
-    last_seen_at = fields.DatetimeField()
-    ended_at = fields.DatetimeField(null=True)
-    end_reason = fields.CharField(max_length=16, default="")
 
     class Meta:
         table = "user_session"

@@ -11,6 +11,8 @@ from typing import Any
 from tortoise import fields
 from tortoise.models import Model
 
+from kexpwa.models.session import SessionRecord
+
 
 class ResearchAccount(Model):
     id = fields.UUIDField(primary_key=True)
@@ -38,21 +40,13 @@ class DirectoryAuditEvent(Model):
         ordering = ["-id"]
 
 
-class ResearchSession(Model):
+class ResearchSession(SessionRecord):
     """One signed-in session of a research account, the same shape as ``UserSession``."""
 
-    id = fields.UUIDField(primary_key=True)
-    key_hash = fields.CharField(max_length=64, unique=True)
     user: fields.ForeignKeyRelation[ResearchAccount] = fields.ForeignKeyField(
         "directory.ResearchAccount", related_name="sessions", on_delete=fields.CASCADE
     )
     user_id: uuid.UUID
-    device = fields.CharField(max_length=64, default="")
-    version = fields.IntField()
-    created_at = fields.DatetimeField()
-    last_seen_at = fields.DatetimeField()
-    ended_at = fields.DatetimeField(null=True)
-    end_reason = fields.CharField(max_length=16, default="")
 
     class Meta:
         table = "research_session"
