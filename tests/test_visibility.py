@@ -10,6 +10,7 @@ from kexpwa.domain import changes, queries, registry, visibility
 from kexpwa.domain.kinds import Context
 from kexpwa.models.account import Role, Team, User
 from kexpwa.settings import DEFAULT_ACTIVITIES, Settings
+from tests.capture_helpers import domain_data
 from tests.support import UserFactory
 from tests.sync_support import TODAY, note_data
 
@@ -92,6 +93,10 @@ async def test_readable_is_what_is_shared_now(users: UserFactory, settings: Sett
         await changes.delete(pats, "note", ids["deleted"], 1)
         research_only = note_data(title="sam's consented", share_research=True)
         await changes.upsert(sams, "note", uuid.uuid4(), research_only, None)
+        consented = domain_data("journal", title="consented entry", share_research=True)
+        await changes.upsert(pats, "journal", uuid.uuid4(), consented, None)
+        private = domain_data("journal", title="private entry", share_lead=True)
+        await changes.upsert(pats, "journal", uuid.uuid4(), private, None)
         await changes.upsert(pats, "project", uuid.uuid4(), {"title": "P"}, None)
         time = {"date": TODAY, "minutes": 30, "activity": DEFAULT_ACTIVITIES[1]}
         await changes.upsert(pats, "time", uuid.uuid4(), {**time, "note": "pat's time"}, None)
@@ -101,6 +106,7 @@ async def test_readable_is_what_is_shared_now(users: UserFactory, settings: Sett
 
         lead = await visibility.reader_for(lee.user.id, Role.TEAM_LEAD)
         assert await _readable(lead, "note") == {"both"}
+        assert await _readable(lead, "journal") == {"private entry"}  # shared with the lead only
         assert await _readable(lead, "time") == {"pat's time"}  # always counted, live only
         assert await _readable(lead, "project") == set()
         # "Ever shared" still mentions the withdrawn and the deleted ones (as tombstones).
@@ -115,7 +121,7 @@ async def test_readable_is_what_is_shared_now(users: UserFactory, settings: Sett
 
         research = visibility.research_reader(uuid.uuid4())
         assert await _readable(research, "note") == {"both", "sam's consented"}
-        assert await _readable(research, "journal") == set()
+        assert await _readable(research, "journal") == {"consented entry"}
         assert await _readable(research, "time") == set()
         assert await _readable(research, "project") == set()
 
