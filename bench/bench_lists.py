@@ -135,7 +135,7 @@ async def _query_counts(folder: Path) -> dict[str, int]:
     async with db.open_databases(cfg):
         for username, entries in (FEW, MANY):
             transport = httpx2.ASGITransport(app=app)
-            async with httpx2.AsyncClient(transport=transport, base_url="http://bench") as http:
+            async with httpx2.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
                 await sign_in(http, AUTHORITY, username)
                 conn = get_connection(tenancy.alias(AUTHORITY))
                 for path in (*LIST_PAGES, "/notes?q=visit&page=3", "/"):
