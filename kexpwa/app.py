@@ -15,6 +15,7 @@ from starlette.requests import ClientDisconnect
 from kexpwa import config as config_module
 from kexpwa import db, routes
 from kexpwa import settings as settings_module
+from kexpwa.auth import passwords
 from kexpwa.auth.throttle import Throttle
 from kexpwa.config import Config
 from kexpwa.domain.durations import format_minutes
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None, cfg: Config | None = None) -> S
     """Build the ASGI app. Databases open in the lifespan and close when it ends."""
     settings = settings or settings_module.load()
     cfg = cfg or config_module.load(settings.config)
+    passwords.use_profile(settings.password_hash_profile)
     secret = settings.secret_key or cfg.secret_key
     hosts = allowed_hosts(settings)
     if settings.production and not settings.allowed_hosts:

@@ -15,6 +15,7 @@ from kexpwa import config as config_module
 from kexpwa import db, tenancy
 from kexpwa import settings as settings_module
 from kexpwa.accounts import AccountError
+from kexpwa.auth import passwords
 from kexpwa.auth.passwords import PasswordPolicyError
 from kexpwa.config import ConfigError
 from kexpwa.models.account import AUTHORITY_ROLES
@@ -26,9 +27,11 @@ FRIENDLY = (ConfigError, AccountError, PasswordPolicyError, SettingsError, tenan
 
 def _settings() -> Settings:
     try:
-        return settings_module.load()
+        settings = settings_module.load()
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
+    passwords.use_profile(settings.password_hash_profile)
+    return settings
 
 
 def _config(settings: Settings) -> config_module.Config:

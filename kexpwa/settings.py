@@ -68,6 +68,16 @@ def _csv(raw: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in raw.split(",") if part.strip())
 
 
+def _choice(*allowed: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        value = raw.strip().lower()
+        if value not in allowed:
+            raise SettingsError(f"expected one of {', '.join(allowed)}, got {raw!r}")
+        return value
+
+    return parse
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -170,6 +180,13 @@ SETTINGS: tuple[Setting, ...] = (
         _int,
     ),
     Setting(
+        "password_hash_profile",
+        "KEXPWA_PASSWORD_HASH_PROFILE",
+        "standard",
+        "argon2id cost: standard, or fast-for-tests (test suites only; refused in production).",
+        _choice("standard", "fast-for-tests"),
+    ),
+    Setting(
         "build_id",
         "KEXPWA_BUILD_ID",
         "",
@@ -207,6 +224,7 @@ class Settings:
     undo_days: int
     offline_horizon_days: int
     sync_max_mutations: int
+    password_hash_profile: str
     build_id: str
     inprocess_worker: bool | None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -237,4 +255,6 @@ def load(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings
     values["config"] = Path(values["config"]) if values["config"] else data_dir / "kexpwa.toml"
     if values["production"] and values["debug"]:
         raise SettingsError("KEXPWA_DEBUG cannot be on in production mode")
+    if values["production"] and values["password_hash_profile"] != "standard":
+        raise SettingsError("KEXPWA_PASSWORD_HASH_PROFILE must be standard in production mode")
     return Settings(**values)

@@ -41,6 +41,7 @@ def server_env(data_dir: Path, config: Path | None = None, **settings: str) -> d
     env = {k: v for k, v in os.environ.items() if not k.startswith("KEXPWA_") and k != "PORT"}
     env["KEXPWA_DATA_DIR"] = str(data_dir)
     env["KEXPWA_CONFIG"] = str(config or data_dir / "kexpwa.toml")
+    env["KEXPWA_PASSWORD_HASH_PROFILE"] = support.TEST_HASH_PROFILE
     env.update({f"KEXPWA_{name.upper()}": value for name, value in settings.items()})
     return env
 

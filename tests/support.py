@@ -12,6 +12,9 @@ from kexpwa import accounts, tenancy
 from kexpwa.models.account import Role, User
 
 PASSWORD = "correct horse battery"
+# argon2id with its cheapest parameters: real hashes, a fraction of a millisecond each. The
+# standard profile's cost is tested where it matters (test_passwords.py, the sign-in queue).
+TEST_HASH_PROFILE = "fast-for-tests"
 CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
 
 

@@ -193,7 +193,11 @@ async def test_password_checks_run_off_the_event_loop(
 
 
 async def test_healthz_is_answered_while_sign_ins_queue(
-    cfg: Config, dbs: Config, users: support.UserFactory, tmp_path: Path
+    cfg: Config,
+    dbs: Config,
+    users: support.UserFactory,
+    tmp_path: Path,
+    standard_password_hashes: None,
 ) -> None:
     """A real server: twelve sign-ins are sent at once, then /healthz. The health check comes
     back while sign-ins are still waiting for their turn at argon2."""

@@ -12,7 +12,7 @@ import asyncio
 
 import anyio.to_thread
 from anyio import CapacityLimiter
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, Parameters, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 MIN_LENGTH = 10
@@ -20,8 +20,31 @@ MAX_LENGTH = 256
 
 CONCURRENT_HASHES = 2  # of the deployment's few cores, leave the rest to everything else
 
-_hasher = PasswordHasher()  # argon2id with the library's current RFC 9106 low-memory profile
-_DUMMY_HASH = _hasher.hash("kexpwa-dummy-password-for-timing")
+# argon2id profiles by setting name (KEXPWA_PASSWORD_HASH_PROFILE). "standard" is the
+# library's RFC 9106 low-memory profile (64 MiB, 3 passes); "fast-for-tests" is argon2's own
+# cheapest profile, for test suites only (settings refuse it in production mode). A hash records
+# its parameters, so either verifies the other's, and sign-in upgrades a cheaper one.
+PROFILES: dict[str, Parameters] = {
+    "standard": profiles.RFC_9106_LOW_MEMORY,
+    "fast-for-tests": profiles.CHEAPEST,
+}
+STANDARD = "standard"
+_DUMMY_PASSWORD = "kexpwa-dummy-password-for-timing"
+
+_hasher = PasswordHasher.from_parameters(PROFILES[STANDARD])
+_DUMMY_HASH = _hasher.hash(_DUMMY_PASSWORD)
+_profile = STANDARD
+
+
+def use_profile(name: str) -> None:
+    """Hash new passwords with the named profile from now on (one per process: the app and the
+    CLI apply the setting at start)."""
+    global _hasher, _DUMMY_HASH, _profile
+    if name == _profile:
+        return
+    _hasher = PasswordHasher.from_parameters(PROFILES[name])
+    _DUMMY_HASH = _hasher.hash(_DUMMY_PASSWORD)
+    _profile = name
 
 
 class PasswordPolicyError(ValueError):
