@@ -1,9 +1,10 @@
 """Shared fixtures: real databases (SQLite always, PostgreSQL when reachable and always in CI),
 the app, and an in-process HTTP client that also records which template rendered.
 
-Every test that takes ``cfg`` runs twice, once per backend. Each test gets fresh databases made
-from a migrated template (a copied file for SQLite, ``CREATE DATABASE ... TEMPLATE`` for
-PostgreSQL), and the PostgreSQL ones are dropped afterwards.
+Every test that takes ``cfg`` runs twice, once per backend, on databases in the state a fresh
+migration leaves: for SQLite, files copied from a migrated template; for PostgreSQL, one set of
+databases per test session, made from migrated templates and reset before each test
+(``tests/pgpool.py``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,9 +27,10 @@ from kexpwa import config as config_module
 from kexpwa import db, tenancy
 from kexpwa import settings as settings_module
 from kexpwa.app import create_app
+from kexpwa.auth import passwords
 from kexpwa.config import Config
 from kexpwa.settings import Settings
-from tests import support
+from tests import pgpool, support
 
 IN_CI = os.environ.get("CI") == "true"
 # The tests' own variable: where they create their PostgreSQL databases (not an app setting).
@@ -99,6 +100,35 @@ async def _build_template(backend: str, folder: Path) -> None:
 class Templates:
     folder: Path
     postgres: bool
+    # The session's PostgreSQL databases by role ("edinburgh", "east-lothian", "directory"),
+    # and for each the snapshot that resets it.
+    pool: dict[str, tuple[str, pgpool.Snapshot]] = field(default_factory=dict)
+
+
+def _pool_names() -> dict[str, str]:
+    roles = [slug for slug, _ in AUTHORITIES] + ["directory"]
+    return {role: f"kx_p_{os.getpid()}_{role.replace('-', '_')}" for role in roles}
+
+
+async def _build_pool() -> dict[str, tuple[str, pgpool.Snapshot]]:
+    snaps = {
+        kind: await pgpool.snapshot(_pg_server_url(f"{TEMPLATE_PREFIX}_{kind}"))
+        for kind in ("authority", "directory")
+    }
+    pool = {}
+    for role, name in _pool_names().items():
+        kind = "directory" if role == "directory" else "authority"
+        await _pg_execute(
+            f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
+            f"CREATE DATABASE {name} TEMPLATE {TEMPLATE_PREFIX}_{kind}",
+        )
+        pool[role] = (name, snaps[kind])
+    return pool
+
+
+async def _reset_pool(pool: dict[str, tuple[str, pgpool.Snapshot]]) -> None:
+    server = PG_URL.rsplit("/", 1)[0]
+    await asyncio.gather(*(pgpool.reset(server, name, snap) for name, snap in pool.values()))
 
 
 @pytest.fixture(scope="session")
@@ -108,14 +138,17 @@ def db_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates
     postgres = asyncio.run(_pg_reachable())
     if not postgres and IN_CI:
         raise RuntimeError(f"PostgreSQL at {PG_URL} is required in CI and is not reachable")
+    pool = {}
     if postgres:
         asyncio.run(_build_template("postgres", folder))
-    yield Templates(folder, postgres)
+        pool = asyncio.run(_build_pool())
+    yield Templates(folder, postgres, pool)
     if postgres:
         asyncio.run(
             _pg_execute(
                 f"DROP DATABASE IF EXISTS {TEMPLATE_PREFIX}_authority WITH (FORCE)",
                 f"DROP DATABASE IF EXISTS {TEMPLATE_PREFIX}_directory WITH (FORCE)",
+                *(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)" for name, _ in pool.values()),
             )
         )
 
@@ -132,21 +165,11 @@ def backend(request: pytest.FixtureRequest, db_templates: Templates) -> str:
 def cfg(backend: str, db_templates: Templates, tmp_path: Path) -> Iterator[Config]:
     """Two authorities and a directory, each in a database of its own, migrated."""
     data = config_module.demo_data(tmp_path)
-    created: list[str] = []
     if backend == "postgres":
-        tag = uuid.uuid4().hex[:10]
-        names = {slug: f"kx_t_{tag}_{slug.replace('-', '_')}" for slug, _ in AUTHORITIES}
-        directory = f"kx_t_{tag}_directory"
-        statements = [
-            f"CREATE DATABASE {name} TEMPLATE {TEMPLATE_PREFIX}_authority"
-            for name in names.values()
-        ]
-        statements.append(f"CREATE DATABASE {directory} TEMPLATE {TEMPLATE_PREFIX}_directory")
-        asyncio.run(_pg_execute(*statements))
-        created = [*names.values(), directory]
-        data["directory"] = {"url": _pg_server_url(directory)}
+        asyncio.run(_reset_pool(db_templates.pool))
+        data["directory"] = {"url": _pg_server_url(db_templates.pool["directory"][0])}
         for item in data["authority"]:  # type: ignore[union-attr]
-            item["url"] = _pg_server_url(names[item["slug"]])
+            item["url"] = _pg_server_url(db_templates.pool[item["slug"]][0])
     else:
         for item in data["authority"]:  # type: ignore[union-attr]
             shutil.copy(
@@ -156,8 +179,6 @@ def cfg(backend: str, db_templates: Templates, tmp_path: Path) -> Iterator[Confi
     config = config_module.parse(data)
     config_module.write(tmp_path / "kexpwa.toml", data)
     yield config
-    if created:
-        asyncio.run(_pg_execute(*(f"DROP DATABASE IF EXISTS {n} WITH (FORCE)" for n in created)))
 
 
 @pytest.fixture
@@ -175,6 +196,7 @@ def settings(tmp_path: Path) -> Settings:
         config=str(tmp_path / "kexpwa.toml"),
         secret_key="test-secret-" + "x" * 40,
         login_max_failures=5,
+        password_hash_profile=support.TEST_HASH_PROFILE,
         allowed_hosts=("testserver",),  # the in-process client's host (see make_client)
     )
 
@@ -246,6 +268,20 @@ async def other_client(app: Starlette, dbs: Config) -> AsyncIterator[Client]:
 @pytest.fixture
 def users(dbs: Config) -> support.UserFactory:
     return support.UserFactory()
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashes() -> None:
+    """Users made by tests get argon2id hashes with the cheapest parameters (see support)."""
+    passwords.use_profile(support.TEST_HASH_PROFILE)
+
+
+@pytest.fixture
+def standard_password_hashes() -> Iterator[None]:
+    """For a test that relies on what argon2's real cost does (the sign-in queue)."""
+    passwords.use_profile(passwords.STANDARD)
+    yield
+    passwords.use_profile(support.TEST_HASH_PROFILE)
 
 
 @pytest.fixture(autouse=True)
