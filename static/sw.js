@@ -140,6 +140,7 @@ kxSync.on(function (detail) { tellClients({ type: "sync", detail: detail }); });
 self.addEventListener("message", function (event) {
   var data = event.data || {};
   if (data.type === "SKIP_WAITING") self.skipWaiting();
+  else if (data.type === "CLAIM") event.waitUntil(self.clients.claim());
   else if (data.type === "WARM" && data.owner) event.waitUntil(warm(data.owner, data.urls || []));
   else if (data.type === "FLUSH") event.waitUntil(flushIfAny());
 });

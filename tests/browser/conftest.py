@@ -14,6 +14,7 @@ Without /usr/bin/chromium the browser tests are skipped, except in CI, where the
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -31,6 +32,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from kexpwa import config as config_module
 from kexpwa.config import Config
 from kexpwa.demo import DEMO_PASSWORD
+from tests.support import TEST_HASH_PROFILE
 
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = [
@@ -60,6 +62,7 @@ def _free_port() -> int:
 def _env(data_dir: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KEXPWA_") and k != "PORT"}
     env["KEXPWA_DATA_DIR"] = str(data_dir)
+    env["KEXPWA_PASSWORD_HASH_PROFILE"] = TEST_HASH_PROFILE  # the demo users' hashes
     env.update(extra or {})
     return env
 
@@ -148,12 +151,27 @@ class LiveServer:
             self.process.wait(timeout=10)
 
 
+@pytest.fixture(scope="session")
+def demo_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``kexpwa init`` and ``demo`` run once a session; each test's server gets a copy."""
+    server = LiveServer(tmp_path_factory.mktemp("demo") / "data")
+    server.data_dir.mkdir(mode=0o700)
+    server.prepare()
+    return server.data_dir
+
+
+def copy_demo(demo_data: Path, data_dir: Path) -> None:
+    """A fresh copy of the demo deployment in ``data_dir`` (its config names its own files)."""
+    shutil.copytree(demo_data, data_dir)
+    config = data_dir / "kexpwa.toml"
+    config.write_text(config.read_text().replace(str(demo_data), str(data_dir)))
+
+
 @pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+def live_server(tmp_path: Path, demo_data: Path) -> Iterator[LiveServer]:
     """A fresh demo deployment (two authorities, demo users with sample content)."""
     server = LiveServer(tmp_path / "data")
-    server.data_dir.mkdir()
-    server.prepare()
+    copy_demo(demo_data, server.data_dir)
     server.start()
     try:
         yield server

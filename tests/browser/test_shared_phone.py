@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser import device
-from tests.browser.conftest import LiveServer, new_phone, sign_in
+from tests.browser.conftest import LiveServer, copy_demo, new_phone, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -27,11 +27,10 @@ AUTHORITIES = ("edinburgh", "east-lothian")
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def server(tmp_path_factory: pytest.TempPathFactory, demo_data: Path) -> Iterator[LiveServer]:
     """One demo deployment for the module (both tests use their own titles and users)."""
     live = LiveServer(Path(tmp_path_factory.mktemp("shared-phone")) / "data")
-    live.data_dir.mkdir()
-    live.prepare()
+    copy_demo(demo_data, live.data_dir)
     live.start()
     try:
         yield live

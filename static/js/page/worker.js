@@ -30,6 +30,9 @@
     // for updates whichever way we get it.
     sw.register(kx.config.sw, { scope: "/" }).catch(function () { /* offline */ });
     sw.ready.then(function (reg) {
+      // A page whose navigation was under way while the first worker activated is left
+      // uncontrolled by its clients.claim() (seen after a quick sign-in): ask again.
+      if (!sw.controller && reg.active) reg.active.postMessage({ type: "CLAIM" });
       window.addEventListener("online", function () { reg.update().catch(function () {}); });
       if (reg.waiting && sw.controller) offerUpdate(reg.waiting);
       reg.addEventListener("updatefound", function () {
