@@ -12,7 +12,7 @@ import asyncio
 
 import anyio.to_thread
 from anyio import CapacityLimiter
-from argon2 import PasswordHasher, Parameters, profiles
+from argon2 import Parameters, PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 MIN_LENGTH = 10
