@@ -78,6 +78,9 @@ def _choice(*allowed: str) -> Callable[[str], str]:
     return parse
 
 
+STANDARD_HASHING = "standard"
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -255,6 +258,6 @@ def load(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings
     values["config"] = Path(values["config"]) if values["config"] else data_dir / "kexpwa.toml"
     if values["production"] and values["debug"]:
         raise SettingsError("KEXPWA_DEBUG cannot be on in production mode")
-    if values["production"] and values["password_hash_profile"] != "standard":
+    if values["production"] and values["password_hash_profile"] != STANDARD_HASHING:
         raise SettingsError("KEXPWA_PASSWORD_HASH_PROFILE must be standard in production mode")
     return Settings(**values)

@@ -29,7 +29,7 @@ PROFILES: dict[str, Parameters] = {
     "fast-for-tests": profiles.CHEAPEST,
 }
 STANDARD = "standard"
-_DUMMY_PASSWORD = "kexpwa-dummy-password-for-timing"
+_DUMMY_PASSWORD = "kexpwa-dummy-password-for-timing"  # noqa: S105 (hashed, matched by nobody)
 
 _hasher = PasswordHasher.from_parameters(PROFILES[STANDARD])
 _DUMMY_HASH = _hasher.hash(_DUMMY_PASSWORD)
