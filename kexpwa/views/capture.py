@@ -333,9 +333,10 @@ SHARED: dict[str, Handler] = {
 
 
 def endpoints(area: Area, overrides: Mapping[str, Endpoint] | None = None) -> dict[str, Endpoint]:
-    """The area's pages that every capture area shares (``new``, ``edit``, ``offline_edit``,
-    ``save``, ``delete``, ``restore``, ``deleted``), as endpoints by name. ``overrides`` replaces some
-    with the area's own (the journal's ``new`` offers its templates first)."""
+    """The area's pages that every capture area shares (``new``, ``edit``,
+    ``offline_edit``, ``save``, ``delete``, ``restore``, ``deleted``), as endpoints by name.
+    ``overrides`` replaces some with the area's own (the journal's ``new`` offers its
+    templates first)."""
     unknown = set(overrides or {}) - set(SHARED)
     assert not unknown, f"not a shared capture page: {sorted(unknown)}"
     made: dict[str, Endpoint] = {}
