@@ -168,7 +168,8 @@
         fill(row, kind, local);
         changed.push({ local: local, server: server });
       });
-      if (kind === "time") totals(changed);
+      // Nothing waiting (just synced): what is shown stays until the page is next opened.
+      if (kind === "time" && changed.length) totals(changed);
       var empty = kx.$("[data-empty-state]");
       if (empty && changed.length) empty.hidden = true;
     });
