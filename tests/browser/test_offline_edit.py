@@ -237,3 +237,35 @@ def test_needs_attention_speaks_in_the_forms_words(phone: Phone, server: LiveSer
     expect(editor).to_contain_text("The server has: 45m")
     expect(editor).not_to_contain_text("duration")
     assert device.axe_violations(page) == []
+
+
+def test_a_journal_entry_written_offline_opens_in_its_templates_form(
+    phone: Phone, server: LiveServer
+) -> None:
+    page, context = phone.page, phone.context
+    start(page, server, "pat")
+    device.wait_cached(page, "/journal", "/journal/new?template=gibbs")
+    device.wait_cached(page, "/journal/offline-edit?template=gibbs")
+    device.go_offline(context, server)
+    page.goto(server.url + "/journal/new?template=gibbs")
+    device.field(page, "title").fill("Landing reflection")
+    device.field(page, "sections.description").fill("Waited on the landing.")
+    device.save(page)
+
+    open_row(page, "Landing reflection")
+    expect(device.field(page, "sections.description")).to_have_value("Waited on the landing.")
+    expect(page.locator("form[data-kind] [name=template]")).to_have_value("gibbs")
+    device.field(page, "sections.feelings").fill("Uneasy, then calmer.")
+    device.save(page)
+
+    device.go_online(context, server)
+    device.sync_now(page)
+    device.wait_all_synced(page)
+    [(sections, version)] = device.rows(
+        server,
+        "SELECT sections, version FROM journal_entry WHERE title = 'Landing reflection'",
+    )
+    assert version == 2
+    saved = json.loads(sections)
+    assert saved["description"] == "Waited on the landing."
+    assert saved["feelings"] == "Uneasy, then calmer."
