@@ -30,7 +30,7 @@
     if (!form) return out;
     Array.prototype.forEach.call(form.querySelectorAll("input[name], select[name], textarea[name]"), function (input) {
       if (input.type === "hidden") return;
-      var entry = out[input.name] = out[input.name] || { label: "", options: {}, edit: false };
+      var entry = out[input.name] = out[input.name] || { label: "", options: {}, edit: false, type: input.type };
       var own = input.id ? doc.querySelector('label[for="' + input.id + '"]') : null;
       var group = input.closest("fieldset"), legend = group && group.querySelector("legend");
       if (input.type === "radio" || input.name === "tags") {
@@ -180,7 +180,11 @@
         box.appendChild(el("h3", {}, col[0]));
         if (col[2]) box.appendChild(el("p", {}, "Deleted"));
         var dl = el("dl");
-        flatten(kind, col[1], fields).forEach(function (f) { dl.appendChild(el("dt", {}, f[0])); dl.appendChild(el("dd", {}, f[2])); });
+        flatten(kind, col[1], fields).forEach(function (f) {
+          var isDate = (fields[f[1]] || {}).type === "date";  // written as the lists write it
+          dl.appendChild(el("dt", {}, f[0]));
+          dl.appendChild(el("dd", {}, isDate ? window.kx.format.day(f[2]) : f[2]));
+        });
         box.appendChild(dl);
         grid.appendChild(box);
       });

@@ -227,6 +227,7 @@ def test_needs_attention_speaks_in_the_forms_words(phone: Phone, server: LiveSer
     expect(compare).to_contain_text("How long")
     expect(compare).to_contain_text("45m")
     expect(compare).to_contain_text("In work time")
+    expect(compare.locator("dd", has_text=shown_day)).to_have_count(2)
     expect(compare).not_to_contain_text("own_time")
     expect(compare).not_to_contain_text("own time")
     assert device.axe_violations(page) == []

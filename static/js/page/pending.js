@@ -86,7 +86,6 @@
   function undoForm(kind, local) {
     var form = el("form", "inline");
     form.setAttribute("data-restore-kind", kind);
-    form.setAttribute("data-record-id", local.id);
     [["id", local.id], ["version", String(local.local_version || 0)]].forEach(function (pair) {
       var input = form.appendChild(el("input"));
       input.type = "hidden"; input.name = pair[0]; input.value = pair[1];
