@@ -53,3 +53,10 @@ async def test_posting_the_unfilled_form_changes_nothing(
     assert response.status_code in (404, 405)
     notes = await client.get("/notes")
     assert ">x</a>" not in notes.text
+
+
+async def test_the_worker_knows_each_kinds_edit_and_offline_form(client: Client) -> None:
+    body = (await client.get("/sw.js")).text
+    assert "__KINDS__" not in body
+    assert '"edit": "/notes/{id}/edit", "form": "/notes/offline-edit"' in body
+    assert '"edit": "/journal/{id}/edit", "form": "/journal/offline-edit"' in body
