@@ -161,7 +161,9 @@ self.addEventListener("fetch", function (event) {
 function warm(owner, urls) {
   return learn(owner).then(function () { return caches.open(PAGE_PREFIX + owner); }).then(function (cache) {
     return Promise.all(urls.map(function (path) {
-      return fetch(path, { credentials: "same-origin" }).then(function (response) {
+      // A redirect (to sign-in, after a sign-out meanwhile) is not followed: fetching the
+      // sign-in page would give the browser a new sign-in token under the form being filled.
+      return fetch(path, { credentials: "same-origin", redirect: "manual" }).then(function (response) {
         // Only pages rendered for this person: a session that changed meanwhile stores nothing.
         if (response.headers.get("X-Kexpwa-User") === owner &&
             cacheable(new URL(path, self.location.origin), response)) return cache.put(path, response);
