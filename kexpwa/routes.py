@@ -29,7 +29,8 @@ def _static() -> Mount:
 
 
 def _capture(path: str, area: capture.Area, index: Endpoint, **own: Endpoint) -> list[BaseRoute]:
-    """A capture area's routes: list, new, recently deleted, and per record (by its UUID)
+    """A capture area's routes: list, new, recently deleted, the edit form the worker fills
+    offline (``offline-edit``), and per record (by its UUID)
     save (create or change), edit, delete and restore. The shared pages come from
     kexpwa.views.capture; ``own`` names the ones the area replaces (the journal's ``new``)."""
     one, post, list_name = f"{path}/{{id:uuid}}", ["POST"], area.list_route
@@ -39,6 +40,12 @@ def _capture(path: str, area: capture.Area, index: Endpoint, **own: Endpoint) ->
         route(path, index, access=CAPTURE, name=list_name),
         route(f"{path}/new", views["new"], access=CAPTURE, name=name("new")),
         route(f"{path}/deleted", views["deleted"], access=CAPTURE, name=f"{list_name}_deleted"),
+        route(
+            f"{path}/offline-edit",
+            views["offline_edit"],
+            access=CAPTURE,
+            name=name("offline_edit"),
+        ),
         route(one, views["save"], access=CAPTURE, name=name("save"), methods=post),
         route(f"{one}/edit", views["edit"], access=CAPTURE, name=name("edit")),
         route(f"{one}/delete", views["delete"], access=CAPTURE, name=name("delete"), methods=post),
@@ -77,4 +84,13 @@ def build() -> list[BaseRoute]:
 
 def client_kinds() -> dict[str, ClientKind]:
     """Each record kind's facts for the offline client's config (see kexpwa.web.client)."""
-    return {k.name: ClientKind(k.list_route, k.client_label) for k in registry.all_kinds()}
+    areas = {a.kind: a for a in (notes.AREA, journal.AREA, timelog.AREA, projects.AREA)}
+    return {
+        k.name: ClientKind(
+            k.list_route,
+            k.client_label,
+            edit_route=areas[k.name].name("edit") if k.name in areas else "",
+            form_route=areas[k.name].name("offline_edit") if k.name in areas else "",
+        )
+        for k in registry.all_kinds()
+    }

@@ -11,6 +11,11 @@ var PAGE_PREFIX = "kexpwa-pages-";
 var PRECACHE = "__PRECACHE__";
 var OFFLINE_URL = "__OFFLINE_URL__";
 var NAV_TIMEOUT_MS = 3500;
+// {kind: {list, label, edit: "/notes/{id}/edit", form: "/notes/offline-edit"}}, written in by
+// the server like PRECACHE. ``form`` is the kind's edit form for no record in particular
+// (kexpwa.views.capture.offline_edit_form), with these markers where the id and version go.
+var KINDS = "__KINDS__";
+var ID_MARK = "kx-record-id", VERSION_MARK = "kx-record-version";
 var NEVER_CACHE = /^\/(login|logout|sync\/|api\/|sw\.js|healthz)/;
 // Who is signed in now (an opaque key; "" for nobody or unknown), as last learned from the
 // network: the X-Kexpwa-User header of a page, or /api/session. Kept in a cache of its own so
@@ -57,6 +62,51 @@ function cacheable(url, response) {
     !NEVER_CACHE.test(url.pathname) && !url.search.match(/[?&]q=/);  // no search text stored
 }
 
+// Which kind and record an edit page is for, by the kinds' edit paths; null for other pages.
+function editTarget(pathname) {
+  var found = null;
+  Object.keys(KINDS).forEach(function (kind) {
+    var parts = (KINDS[kind].edit || "").split("{id}");
+    if (found || parts.length !== 2 || pathname.indexOf(parts[0]) !== 0) return;
+    var id = pathname.slice(parts[0].length, pathname.length - parts[1].length);
+    if (/^[0-9a-f-]{36}$/.test(id) && parts[0] + id + parts[1] === pathname) found = { kind: kind, id: id };
+  });
+  return found;
+}
+
+// An edit page the device has no copy of, for a record it holds (written offline, or synced
+// but never opened): the kind's offline edit form, kept per kind (per template for the
+// journal), with this record's id and version written in. The page fills in the fields from
+// the on-device copy (js/page/records.js). Resolves undefined when it cannot.
+function offlineEdit(url) {
+  var target = editTarget(url.pathname);
+  if (!target) return Promise.resolve(undefined);
+  var kind = target.kind, id = target.id;
+  return known().then(function (key) {
+    if (!key) return undefined;
+    kxStore.use(key);
+    return kxStore.exists().then(function (present) {
+      if (!present) return undefined;
+      return kxStore.tx(["records"], "readonly", function (t) { return kxStore.get(t.objectStore("records"), kind + ":" + id); });
+    }).then(function (record) {
+      if (!record || record.read_only) return undefined;
+      var template = record.data && record.data.template;
+      if (!KINDS[kind].form) return undefined;
+      var form = KINDS[kind].form + (template ? "?template=" + encodeURIComponent(template) : "");
+      return caches.open(PAGE_PREFIX + key).then(function (c) { return c.match(form); }).then(function (hit) {
+        if (!hit) return undefined;
+        var version = String(record.local_version || record.version || 1);
+        return hit.text().then(function (html) {
+          // Marked, so the page knows to fill every field from the device (js/page/records.js).
+          html = html.split('data-record-id="' + ID_MARK + '"').join('data-record-id="' + ID_MARK + '" data-offline-form');
+          return new Response(html.split(ID_MARK).join(id).split(VERSION_MARK).join(version),
+            { status: 200, headers: hit.headers });
+        });
+      });
+    });
+  }).catch(function () { return undefined; });
+}
+
 function navigate(request) {
   var url = new URL(request.url);
   var network = fetch(request).then(function (response) {
@@ -70,12 +120,16 @@ function navigate(request) {
         caches.open(PAGE_PREFIX + key).then(function (cache) { cache.put(url.pathname + url.search, copy); });
       }
     }
+    // An entry still waiting to sync is not on the server yet: open it from the device.
+    if (response.status === 404) return offlineEdit(url).then(function (page) { return page || response; });
     return response;
   });
   return Promise.race([network, timeout(NAV_TIMEOUT_MS)]).catch(function () {
     // Only the person signed in now is shown cached pages; not knowing who, nobody is.
     return known().then(function (key) {
       return key ? caches.open(PAGE_PREFIX + key).then(function (c) { return c.match(url.pathname + url.search); }) : undefined;
+    }).then(function (hit) {
+      return hit || offlineEdit(url);
     }).then(function (hit) {
       if (hit) return hit;
       return network.catch(function () {
@@ -107,7 +161,9 @@ self.addEventListener("fetch", function (event) {
 function warm(owner, urls) {
   return learn(owner).then(function () { return caches.open(PAGE_PREFIX + owner); }).then(function (cache) {
     return Promise.all(urls.map(function (path) {
-      return fetch(path, { credentials: "same-origin" }).then(function (response) {
+      // A redirect (to sign-in, after a sign-out meanwhile) is not followed: fetching the
+      // sign-in page would give the browser a new sign-in token under the form being filled.
+      return fetch(path, { credentials: "same-origin", redirect: "manual" }).then(function (response) {
         // Only pages rendered for this person: a session that changed meanwhile stores nothing.
         if (response.headers.get("X-Kexpwa-User") === owner &&
             cacheable(new URL(path, self.location.origin), response)) return cache.put(path, response);

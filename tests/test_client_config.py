@@ -15,10 +15,30 @@ from tests.conftest import Client
 from tests.support import UserFactory
 
 KINDS = {
-    "note": {"list": "/notes", "label": ["title"]},
-    "journal": {"list": "/journal", "label": ["title"]},
-    "time": {"list": "/time", "label": ["activity", "duration"]},
-    "project": {"list": "/projects", "label": ["title"]},
+    "note": {
+        "list": "/notes",
+        "label": ["title"],
+        "edit": "/notes/{id}/edit",
+        "form": "/notes/offline-edit",
+    },
+    "journal": {
+        "list": "/journal",
+        "label": ["title"],
+        "edit": "/journal/{id}/edit",
+        "form": "/journal/offline-edit",
+    },
+    "time": {
+        "list": "/time",
+        "label": ["activity", "duration"],
+        "edit": "/time/{id}/edit",
+        "form": "/time/offline-edit",
+    },
+    "project": {
+        "list": "/projects",
+        "label": ["title"],
+        "edit": "/projects/{id}/edit",
+        "form": "/projects/offline-edit",
+    },
 }
 
 
@@ -47,20 +67,26 @@ async def test_every_page_describes_the_kinds(
 async def test_session_lists_the_pages_to_keep_ready(client: Client, users: UserFactory) -> None:
     await sign_in(client, users)
     warm = (await client.get("/api/session")).json()["warm"]
-    assert warm[:11] == [
+    assert warm[:14] == [
         "/",
         "/notes",
         "/notes/new",
+        "/notes/offline-edit",
         "/journal",
         "/journal/new",
         "/time",
         "/time/new",
+        "/time/offline-edit",
         "/projects",
         "/projects/new",
+        "/projects/offline-edit",
         "/attention",
         "/device",
     ]
-    assert warm[11:] and all(p.startswith("/journal/new?template=") for p in warm[11:])
+    per_template = warm[14:]
+    half = len(per_template) // 2
+    assert half and all(p.startswith("/journal/new?template=") for p in per_template[:half])
+    assert all(p.startswith("/journal/offline-edit?template=") for p in per_template[half:])
 
 
 async def test_the_offline_page_links_every_list_and_no_one(client: Client) -> None:

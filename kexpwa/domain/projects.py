@@ -80,7 +80,7 @@ KIND = Kind(
     order=("-updated_at",),
     list_route="projects",
     list_title="Projects",
-    warm_routes=("projects", "project_new"),
+    warm_routes=("projects", "project_new", "project_offline_edit"),
     client_label=("title",),
     after_change=after_change,  # nobody else reads projects: lead and research rules NEVER
 )

@@ -90,7 +90,7 @@ KIND = Kind(
     order=("-date", "-created_at"),
     list_route="time",
     list_title="Time",
-    warm_routes=("time", "time_new"),
+    warm_routes=("time", "time_new", "time_offline_edit"),
     client_label=("activity", "duration"),
     share_fields={"share_note_lead": "lead"},
     # Duration, activity and own time always count in the team's totals; the note only if the

@@ -55,6 +55,9 @@ class Area:
     describe: Callable[[Any], list[tuple[str, str]]]  # (label, text) pairs, for conflicts
     defaults: Callable[[], dict[str, Any]] = _no_defaults  # a new form's values
     extras: Extras = _no_extras  # what the form needs besides values (pickers, template)
+    # The offline edit form's values besides the defaults (the journal's: its template); None
+    # refuses the request (404).
+    offline_values: Callable[[Request], dict[str, Any] | None] = lambda request: {}
     to_values: Callable[[Any], dict[str, Any]] | None = None  # record -> form values
     show_route: str | None = None  # where a saved record is shown; default: the list
 
@@ -140,8 +143,8 @@ async def render_form(
     request: Request,
     area: Area,
     *,
-    rid: uuid.UUID,
-    version: int | None,
+    rid: uuid.UUID | str,
+    version: int | str | None,
     values: dict[str, Any],
     errors: dict[str, str] | None = None,
     message: str = "",
@@ -201,6 +204,29 @@ async def edit_form(request: Request, area: Area) -> Response:
         rid=record.id,
         version=record.version,
         values=values_of(area, record),
+        is_new=False,
+    )
+
+
+# What the worker writes into the offline edit form for the record being opened (static/sw.js).
+OFFLINE_ID = "kx-record-id"
+OFFLINE_VERSION = "kx-record-version"
+
+
+async def offline_edit_form(request: Request, area: Area) -> Response:
+    """The kind's edit form for no record in particular, which the service worker keeps and
+    answers ``/<area>/<id>/edit`` with when the network cannot: it writes the record's id and
+    version in place of the markers, and the page fills the fields from the on-device copy
+    (static/js/page/records.js). Posted as it is, its id is refused (not a UUID)."""
+    values = area.offline_values(request)
+    if values is None:
+        raise HTTPException(404)
+    return await render_form(
+        request,
+        area,
+        rid=OFFLINE_ID,
+        version=OFFLINE_VERSION,
+        values={**area.defaults(), **values},
         is_new=False,
     )
 
@@ -298,6 +324,7 @@ Handler = Callable[[Request, Area], Awaitable[Response]]
 SHARED: dict[str, Handler] = {
     "new": new_form,
     "edit": edit_form,
+    "offline_edit": offline_edit_form,
     "save": save,
     "delete": delete,
     "restore": restore,
@@ -306,9 +333,10 @@ SHARED: dict[str, Handler] = {
 
 
 def endpoints(area: Area, overrides: Mapping[str, Endpoint] | None = None) -> dict[str, Endpoint]:
-    """The area's pages that every capture area shares (``new``, ``edit``, ``save``,
-    ``delete``, ``restore``, ``deleted``), as endpoints by name. ``overrides`` replaces some
-    with the area's own (the journal's ``new`` offers its templates first)."""
+    """The area's pages that every capture area shares (``new``, ``edit``,
+    ``offline_edit``, ``save``, ``delete``, ``restore``, ``deleted``), as endpoints by name.
+    ``overrides`` replaces some with the area's own (the journal's ``new`` offers its
+    templates first)."""
     unknown = set(overrides or {}) - set(SHARED)
     assert not unknown, f"not a shared capture page: {sorted(unknown)}"
     made: dict[str, Endpoint] = {}

@@ -49,6 +49,12 @@ async def _extras(request: Request, values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _offline_values(request: Request) -> dict[str, Any] | None:
+    """The offline edit form is one per template (``?template=<key>``), as its sections are."""
+    template = journal_templates.get(request.query_params.get("template", ""))
+    return None if template is None else {"template": template.key}
+
+
 AREA = capture.Area(
     kind="journal",
     folder="journal",
@@ -59,6 +65,7 @@ AREA = capture.Area(
     describe=_describe,
     defaults=lambda: {"date": today_utc().isoformat(), "sections": {}},
     extras=_extras,
+    offline_values=_offline_values,
     show_route="journal_entry",
 )
 

@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, Response
 
 from kexpwa.domain import registry
 from kexpwa.web.assets import assets
+from kexpwa.web.client import client_config
 from kexpwa.web.templating import render
 
 
@@ -35,6 +36,8 @@ def _sw_source(request: Request) -> str:
         source.replace("__VERSION__", version)
         .replace('"__PRECACHE__"', json.dumps([*urls, offline]))
         .replace("__OFFLINE_URL__", offline)
+        # Each kind's list and edit paths: the worker answers an edit page offline.
+        .replace('"__KINDS__"', json.dumps(client_config(request)["kinds"]))
     )
 
 

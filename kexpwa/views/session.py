@@ -13,14 +13,15 @@ from kexpwa.web.client import path_of, user_key
 
 def warm_paths(request: Request) -> list[str]:
     """The pages the worker keeps ready for the signed-in user, even if never visited: home,
-    each kind's ``warm_routes`` (its list and new form), "Needs attention", "This device", and
-    each journal template's form."""
+    each kind's ``warm_routes`` (its list, new form and offline edit form), "Needs attention",
+    "This device", and each journal template's new and offline edit forms."""
     kinds = (name for kind in registry.all_kinds() for name in kind.warm_routes)
     paths = [path_of(request, name) for name in ("home", *kinds, "attention", "device")]
     warm = [path for path in paths if path is not None]
-    new_entry = path_of(request, "journal_new")
-    if new_entry is not None:
-        warm += [f"{new_entry}?template={key}" for key in journal_templates.TEMPLATES]
+    for name in ("journal_new", "journal_offline_edit"):  # one form per journal template
+        path = path_of(request, name)
+        if path is not None:
+            warm += [f"{path}?template={key}" for key in journal_templates.TEMPLATES]
     return warm
 
 

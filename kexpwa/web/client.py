@@ -24,11 +24,18 @@ CACHE_ATTR = "_kexpwa_client_config"
 
 @dataclass(frozen=True)
 class ClientKind:
-    """What the client needs of a record kind: its list page's route name, and the data
-    fields naming a pending item (the first non-empty one is shown)."""
+    """What the client needs of a record kind: its list page's route name, the data
+    fields naming a pending item (the first non-empty one is shown), and its edit page's route
+    name (pending items link to it; the worker answers it offline), and the route name of the
+    edit form the worker keeps for it (whose labels "Needs attention" uses too)."""
 
     list_route: str
     label: tuple[str, ...]
+    edit_route: str = ""
+    form_route: str = ""
+
+
+ID_MARK = "{id}"  # in the client config's edit paths: the record's id goes there
 
 
 def user_key(request: Request, principal: Principal) -> str:
@@ -47,13 +54,28 @@ def path_of(request: Request, name: str) -> str | None:
         return None
 
 
+def edit_path_of(request: Request, name: str) -> str | None:
+    """The named per-record route's path with ``{id}`` where the record's id goes."""
+    if not name:
+        return None
+    try:
+        return str(request.url_for(name, id=ID_MARK).path)
+    except NoMatchFound:
+        return None
+
+
 def _build(request: Request) -> dict[str, Any]:
     kinds: Mapping[str, ClientKind] = request.app.state.client_kinds
     described: dict[str, dict[str, Any]] = {}
     for name, kind in kinds.items():
         path = path_of(request, kind.list_route)
         if path is not None:
-            described[name] = {"list": path, "label": list(kind.label)}
+            described[name] = {
+                "list": path,
+                "label": list(kind.label),
+                "edit": edit_path_of(request, kind.edit_route),
+                "form": path_of(request, kind.form_route) if kind.form_route else None,
+            }
     return {
         "sw": path_of(request, "service_worker"),
         "login": path_of(request, "login"),
@@ -62,7 +84,8 @@ def _build(request: Request) -> dict[str, Any]:
 
 
 def client_config(request: Request) -> dict[str, Any]:
-    """``{"sw", "login", "kinds": {kind: {"list": path, "label": [field, ...]}}}``.
+    """``{"sw", "login", "kinds": {kind: {"list": path, "label": [field, ...],
+    "edit": "/notes/{id}/edit", "form": "/notes/offline-edit"}}}``.
     Built once per router (it holds only paths), not on every render."""
     router = request.scope.get("router")
     cached: dict[str, Any] | None = getattr(router, CACHE_ATTR, None)

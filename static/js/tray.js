@@ -12,20 +12,104 @@
     return node;
   }
 
-  function flatten(data) {
-    // [[label, path, value]] for the text a person can read and edit.
-    var out = [];
-    Object.keys(data || {}).forEach(function (k) {
-      var v = data[k];
-      if (k === "sections" && v && typeof v === "object") {
-        Object.keys(v).forEach(function (s) { out.push([s.replace(/_/g, " "), "sections." + s, String(v[s] || "")]); });
-      } else if (typeof v === "string" || typeof v === "number") {
-        out.push([k.replace(/_/g, " "), k, String(v)]);
-      } else if (typeof v === "boolean") {
-        out.push([k.replace(/_/g, " "), k, v ? "yes" : "no"]);
+  function human(name) { var t = name.replace(/_/g, " "); return t.charAt(0).toUpperCase() + t.slice(1); }
+
+  function words(node) {
+    var copy = node.cloneNode(true);
+    Array.prototype.forEach.call(copy.querySelectorAll(".optional, .visually-hidden"), function (n) { n.remove(); });
+    return copy.textContent.replace(/\s+/g, " ").trim();
+  }
+
+  // The form's own words for its fields, {name: {label, options: {value: text}, edit}}, read
+  // from the kind's edit form as the worker keeps it for offline editing (one per journal
+  // template): the labels the person saw when they wrote the entry.
+  function fieldsOf(html) {
+    var out = {};
+    var doc = new DOMParser().parseFromString(html || "", "text/html");
+    var form = doc.querySelector("form[data-kind]");
+    if (!form) return out;
+    Array.prototype.forEach.call(form.querySelectorAll("input[name], select[name], textarea[name]"), function (input) {
+      if (input.type === "hidden") return;
+      var entry = out[input.name] = out[input.name] || { label: "", options: {}, edit: false, type: input.type };
+      var own = input.id ? doc.querySelector('label[for="' + input.id + '"]') : null;
+      var group = input.closest("fieldset"), legend = group && group.querySelector("legend");
+      if (input.type === "radio" || input.name === "tags") {
+        if (legend && !entry.label) entry.label = words(legend);
+        if (own) entry.options[input.value] = words(own);
+      } else {
+        if (own) entry.label = words(own);
+        if (input.tagName === "SELECT") {
+          Array.prototype.forEach.call(input.options, function (o) { if (o.value) entry.options[o.value] = o.textContent.trim(); });
+        }
+        entry.edit = input.tagName === "TEXTAREA" || input.type !== "checkbox" && input.tagName !== "SELECT";
       }
     });
     return out;
+  }
+
+  var forms = {};
+  function labelsFor(item) {
+    var kx = window.kx || {}, kind = item.kind.split(".")[0], conf = (kx.kinds || {})[kind] || {};
+    var d = item.data || (item.server && item.server.data) || {};
+    if (!conf.form) return Promise.resolve({});
+    var path = conf.form + (d.template ? "?template=" + encodeURIComponent(d.template) : "");
+    if (!forms[path]) {
+      var kept = kx.owner && window.caches
+        ? caches.open("kexpwa-pages-" + kx.owner).then(function (c) { return c.match(path); })
+        : Promise.resolve(null);
+      forms[path] = kept.then(function (hit) {
+        return hit || fetch(path, { credentials: "same-origin" }).then(function (r) { return r.ok ? r : null; });
+      }).then(function (r) { return r ? r.text() : ""; }).then(fieldsOf).catch(function () { return {}; });
+    }
+    return forms[path];
+  }
+
+  // A time entry's duration as its form shows it ("1h 30"), whether typed or pulled as minutes.
+  function asShown(kind, data) {
+    data = Object.assign({}, data || {});
+    if (kind === "time" && typeof data.minutes === "number") {
+      if (!data.duration) data.duration = window.kx.format.duration(data.minutes);
+      delete data.minutes;
+    }
+    return data;
+  }
+
+  // [[label, path, text, editable]] for what a person can read, in the form's words; fields
+  // the form does not show (its template, where it grew from) are left out.
+  function flatten(kind, data, fields) {
+    var out = [], known = Object.keys(fields).length > 0;
+    data = asShown(kind, data);
+    Object.keys(data).forEach(function (k) {
+      var v = data[k], f = fields[k];
+      if (k === "sections" && v && typeof v === "object") {
+        Object.keys(v).forEach(function (s) {
+          var section = fields["sections." + s];
+          out.push([section ? section.label : human(s), "sections." + s, String(v[s] || ""), true]);
+        });
+        return;
+      }
+      if (known && !f || v === null || v === undefined || typeof v === "object" && !Array.isArray(v)) return;
+      var options = f ? f.options : {};
+      var text = Array.isArray(v) ? v.map(function (x) { return options[x] || x; }).join(", ")
+        : typeof v === "boolean" && !(String(v) in options) ? (v ? "Yes" : "No")
+        : options[String(v)] || String(v);
+      out.push([f && f.label || human(k), k, text, typeof v === "string" && (!f || f.edit)]);
+    });
+    return out;
+  }
+
+  // "Time entry: Thu 26 Nov 2026 · 1h 30 · Reading"; "Fieldwork note: Home visit · Thu 26 Nov 2026".
+  function heading(item) {
+    var kx = window.kx, kind = item.kind.split(".")[0];
+    var d = Object.assign({}, item.server && item.server.data || {}, item.data || {});
+    var parts;
+    if (kind === "time") {
+      var minutes = kx.pending.minutes(d);
+      parts = [kx.format.day(d.date), minutes !== null ? kx.format.duration(minutes) : d.duration, d.activity];
+    } else {
+      parts = [d.title || "Untitled", kx.format.day(d.date || d.start_date)];
+    }
+    return (LABELS[kind] || kind) + ": " + parts.filter(Boolean).join(" · ");
   }
 
   function setPath(data, path, value) {
@@ -51,23 +135,26 @@
       .then(function () { Y.flush({ force: true }); render(); });
   }
 
-  function editor(item, li) {
+  function editor(item, li, fields) {
+    var kind = item.kind.split(".")[0];
     var form = el("form", { "class": "stack" });
-    var data = JSON.parse(JSON.stringify(item.data || {}));
+    var data = asShown(kind, JSON.parse(JSON.stringify(item.data || {})));
     var theirs = {};
-    flatten(item.server && item.server.data).forEach(function (f) { theirs[f[1]] = f[2]; });
-    flatten(item.data).forEach(function (f, i) {
-      if (typeof (item.data || {})[f[1]] === "boolean") return;
+    flatten(kind, item.server && item.server.data, fields).forEach(function (f) { theirs[f[1]] = f[2]; });
+    flatten(kind, item.data, fields).forEach(function (f, i) {
+      if (!f[3]) return;  // choices and ticks are kept as this device has them
       var id = "merge-" + item.mutation_id + "-" + i;
       var wrap = el("div", { "class": "field" });
       wrap.appendChild(el("label", { "for": id }, f[0]));
       if (f[1] in theirs && theirs[f[1]] !== f[2]) {
-        wrap.appendChild(el("span", { "class": "hint" }, "On the server: " + theirs[f[1]]));
+        wrap.appendChild(el("span", { "class": "hint", id: id + "-server" }, "The server has: " + theirs[f[1]]));
       }
-      var error = (item.fields || {})[f[1].split(".")[0]];
+      var errors = item.fields || {}, error = errors[f[1].split(".")[0]] || f[1] === "duration" && errors.minutes;
       if (error) wrap.appendChild(el("span", { "class": "error", id: id + "-error" }, error));
       var area = el("textarea", { id: id, name: f[1] });
-      if (error) { area.setAttribute("aria-invalid", "true"); area.setAttribute("aria-describedby", id + "-error"); }
+      var described = [error ? id + "-error" : "", f[1] in theirs && theirs[f[1]] !== f[2] ? id + "-server" : ""].filter(Boolean);
+      if (described.length) area.setAttribute("aria-describedby", described.join(" "));
+      if (error) area.setAttribute("aria-invalid", "true");
       area.value = f[2];
       wrap.appendChild(area);
       form.appendChild(wrap);
@@ -84,22 +171,27 @@
     if (first) first.focus();
   }
 
-  function sideBySide(item) {
+  function sideBySide(item, fields) {
+    var kind = item.kind.split(".")[0];
     var grid = el("div", { "class": "compare" });
-    [["Yours (on this phone)", item.data, item.kind.indexOf(".delete") > 0], ["On the server", item.server && item.server.data, item.server && item.server.deleted]]
+    [["This device", item.data, item.kind.indexOf(".delete") > 0], ["The server", item.server && item.server.data, item.server && item.server.deleted]]
       .forEach(function (col) {
         var box = el("section", { "class": "card" });
         box.appendChild(el("h3", {}, col[0]));
         if (col[2]) box.appendChild(el("p", {}, "Deleted"));
         var dl = el("dl");
-        flatten(col[1]).forEach(function (f) { dl.appendChild(el("dt", {}, f[0])); dl.appendChild(el("dd", {}, f[2])); });
+        flatten(kind, col[1], fields).forEach(function (f) {
+          var isDate = (fields[f[1]] || {}).type === "date";  // written as the lists write it
+          dl.appendChild(el("dt", {}, f[0]));
+          dl.appendChild(el("dd", {}, isDate ? window.kx.format.day(f[2]) : f[2]));
+        });
         box.appendChild(dl);
         grid.appendChild(box);
       });
     return grid;
   }
 
-  function actions(item, li) {
+  function actions(item, li, fields) {
     var row = el("div", { "class": "row" });
     function add(label, fn, cls) { var b = el("button", { type: "button", "class": cls || "" }, label); b.addEventListener("click", fn); row.appendChild(b); return b; }
     var isDelete = item.kind.indexOf(".delete") > 0;
@@ -111,9 +203,9 @@
         if (item.server && item.server.deleted) removeItem(item.mutation_id).then(render);
         else resend(item, {}, "upsert");
       });
-      if (!isDelete) add("Merge by hand", function () { row.remove(); editor(item, li); });
+      if (!isDelete) add("Merge by hand", function () { row.remove(); editor(item, li, fields); });
     } else {
-      if (!isDelete) add("Edit and send again", function () { row.remove(); editor(item, li); });
+      if (!isDelete) add("Edit and send again", function () { row.remove(); editor(item, li, fields); });
       var discard = add("Discard", function () {
         if (discard.getAttribute("data-armed") === "yes") { removeItem(item.mutation_id).then(render); return; }
         discard.setAttribute("data-armed", "yes");
@@ -127,26 +219,33 @@
     var tray = document.getElementById("tray");
     if (!tray) return;
     S.tx(["attention"], "readonly", function (t) { return S.all(t.objectStore("attention")); }).then(function (items) {
+      return Promise.all(items.map(labelsFor)).then(function (fields) {
+        items.forEach(function (item, i) { item.fields_of_form = fields[i]; });
+        return items;
+      });
+    }).then(function (items) {
       tray.textContent = "";
       var empty = document.getElementById("tray-empty");
       if (empty) empty.hidden = items.length > 0;
       items.sort(function (a, b) { return a.seq - b.seq; });
       items.forEach(function (item) {
         var li = el("li", { "class": "card", "data-record-id": item.record_id });
-        var kind = item.kind.split(".")[0];
-        var title = (item.data && (item.data.title || item.data.activity)) || "Untitled";
-        li.appendChild(el("h2", {}, (LABELS[kind] || kind) + ": " + title));
+        var fields = item.fields_of_form;
+        li.appendChild(el("h2", {}, heading(item)));
         li.appendChild(el("p", {}, item.status === "conflict"
           ? "This entry was changed on another device or by the server since you edited it. Both versions are kept until you choose."
           : "The server could not accept this entry: " + (item.message || "it was not valid.")));
         var problems = Object.keys(item.fields || {});
         if (problems.length) {
           var ul = el("ul");
-          problems.forEach(function (name) { ul.appendChild(el("li", {}, item.fields[name])); });
+          problems.forEach(function (name) {
+            var f = fields[name === "minutes" ? "duration" : name];
+            ul.appendChild(el("li", {}, (f && f.label ? f.label + ": " : "") + item.fields[name]));
+          });
           li.appendChild(ul);
         }
-        if (item.status === "conflict") li.appendChild(sideBySide(item));
-        actions(item, li);
+        if (item.status === "conflict") li.appendChild(sideBySide(item, fields));
+        actions(item, li, fields);
         tray.appendChild(li);
       });
       if (window.kx) window.kx.status.render();

@@ -1,5 +1,6 @@
-// Page client, part 5: what the person sees of the device's state. The sync status line
-// (waiting, needs attention, last sync) and the entries still waiting, overlaid on lists.
+// Page client, part 5: what the person sees of the device's state: the sync status line
+// (waiting, needs attention, last sync). The entries still waiting are overlaid on lists by
+// pending.js; kx.status.overlay hands over to it.
 (function () {
   "use strict";
   var kx = window.kx, S = window.kxStore, Y = window.kxSync;
@@ -27,48 +28,8 @@
     });
   }
 
-  // The first non-empty of the kind's label fields names a pending item.
-  function label(kind, d) {
-    var names = (kx.kinds[kind] || {}).label || [];
-    for (var i = 0; i < names.length; i++) if (d[names[i]]) return String(d[names[i]]);
-    return "New entry";
-  }
-
-  function overlay() {
-    var list = kx.$("[data-list-kind]");
-    if (!list) return Promise.resolve();
-    var kind = list.getAttribute("data-list-kind");
-    return S.tx(["outbox", "records"], "readonly", function (t) {
-      return Promise.all([S.all(t.objectStore("outbox")), S.all(t.objectStore("records"))]);
-    }).then(function (v) {
-      var records = {}, seen = {};
-      v[1].forEach(function (r) { records[r.key] = r; });
-      v[0].filter(function (m) { return m.kind.split(".")[0] === kind; }).forEach(function (m) {
-        if (seen[m.record_id]) return;
-        seen[m.record_id] = true;
-        var local = records[kind + ":" + m.record_id] || { data: m.data || {} };
-        var row = list.querySelector('[data-record-id="' + m.record_id + '"]');
-        if (!row) {
-          var d = local.data || {};
-          row = document.createElement("li");
-          row.className = "card pending-row";
-          row.setAttribute("data-record-id", m.record_id);
-          row.appendChild(document.createElement("strong")).textContent = label(kind, d);
-          var when = row.appendChild(document.createElement("div"));
-          when.className = "meta";
-          when.textContent = [d.date, d.duration || (d.minutes ? d.minutes + " min" : "")].filter(Boolean).join(" · ");
-          list.insertBefore(row, list.firstChild);
-        }
-        if (!row.querySelector(".badge")) {
-          var badge = row.appendChild(document.createElement("span"));
-          badge.className = "badge";
-          badge.textContent = local.deleted ? "Deleted · waiting to sync" : "Waiting to sync";
-        }
-      });
-      var empty = kx.$("[data-empty-state]");
-      if (empty && Object.keys(seen).length) empty.hidden = true;
-    });
-  }
+  // The entries still waiting, overlaid on lists: js/page/pending.js.
+  function overlay() { return kx.pending.overlay(); }
 
   // After a sync, fetch the list again (the same partial htmx search uses) so synced entries
   // show as the server has them; what is still waiting is overlaid again.
