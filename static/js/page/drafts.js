@@ -78,7 +78,7 @@
     var k = key(form), w = writes[k] || (writes[k] = { busy: null, again: false });
     if (w.busy) { w.again = true; return w.busy; }
     var record = snapshot(form), empty = record.draft && !record.words;
-    if (record.draft && !empty && linked() !== record.draft) {
+    if (record.draft && !empty && !linked()) {
       // The address now leads back to this draft (a reload, a crash, the back button).
       history.replaceState(history.state, "", location.pathname + location.search + "#draft=" + record.draft);
     }
@@ -212,6 +212,12 @@
   document.addEventListener("change", function (event) {
     var form = event.target && event.target.form;
     if (form && form.hasAttribute("data-draft-touched")) save(form);
+  });
+
+  // A link to another draft of the same form changes only the fragment: open that draft.
+  window.addEventListener("hashchange", function () {
+    var form = kx.$("form[data-kind][data-draft-key]");
+    if (form && linked() && draftId(key(form)) !== linked()) location.reload();
   });
 
   // The page is going away or out of sight: write what is on screen once more.
