@@ -206,3 +206,30 @@ def test_a_browser_killed_50_ms_after_typing_keeps_every_character(
         expect(device.field(page, "title")).to_have_value(f"Boiler {tag}")
     finally:
         context.close()
+
+
+LEGACY_DRAFT = """async (title) => kxStore.tx(['drafts'], 'readwrite', (t) => {
+    t.objectStore('drafts').put({key: 'note:new', kind: 'note', path: '/notes/new',
+        saved: Date.now(), fields: {title: title, body: 'Written before the update.'}});
+})"""
+
+
+def test_a_draft_from_before_drafts_were_per_form_is_listed_and_opens(
+    browser: Browser, server: LiveServer
+) -> None:
+    title = f"Old draft {uuid.uuid4().hex[:8]}"
+    context = new_phone(browser)
+    page = context.new_page()
+    try:
+        sign_in(page, server)
+        device.poll(page, "async () => !!(await window.kxStore.counts())")
+        page.evaluate(LEGACY_DRAFT, title)  # the one shared slot of earlier versions
+        page.reload()
+        row = unfinished(page)
+        expect(row).to_have_count(1)
+        expect(row).to_contain_text(title)
+        row.get_by_role("link").click()
+        expect(device.field(page, "title")).to_have_value(title)
+        expect(device.field(page, "body")).to_have_value("Written before the update.")
+    finally:
+        context.close()

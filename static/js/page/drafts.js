@@ -127,7 +127,7 @@
       var note = notice(form, "draft-others");
       note.appendChild(document.createElement("p")).textContent =
         "You have " + (same.length === 1 ? "an unfinished entry" : same.length + " unfinished entries") +
-        " of this kind on this device. This form is a new one.";
+        " of this kind on this device. This form starts a new one.";
       var list = note.appendChild(document.createElement("ul"));
       same.forEach(function (d) {
         var a = list.appendChild(document.createElement("li")).appendChild(document.createElement("a"));
@@ -190,9 +190,37 @@
     form.setAttribute("data-saved", "yes");
   }
 
+  // Every draft on the device, newest first.
   function all() {
     return S.tx(["drafts"], "readonly", function (t) { return S.all(t.objectStore("drafts")); })
+      .then(function (list) {
+        return list.some(legacy) ? adopt() : list;
+      })
       .then(function (list) { return list.sort(function (a, b) { return b.saved - a.saved; }); });
+  }
+
+  // Before drafts were per form, every new entry of a kind shared "<kind>:new". Such a draft
+  // gets its own id, so it can be listed and opened like any other.
+  function legacy(d) { return !d.draft && /:new$/.test(d.key); }
+
+  function adopt() {
+    return S.tx(["drafts"], "readwrite", function (t) {
+      var store = t.objectStore("drafts");
+      return S.all(store).then(function (list) {
+        return list.map(function (d) {
+          if (!legacy(d)) return d;
+          var id = S.uuid(), f = d.fields || {};
+          var words = Object.keys(f).filter(function (name) {
+            return name === "title" || name === "body" || name.indexOf("sections.") === 0;
+          }).map(function (name) { return String(f[name]).trim(); }).filter(Boolean).join(" ");
+          store.delete(d.key);
+          d = Object.assign({}, d, { key: d.kind + ":new:" + id, draft: id,
+                                      words: words.replace(/\s+/g, " ").slice(0, 80) });
+          store.put(d);
+          return d;
+        });
+      });
+    });
   }
 
   function put(draft) {

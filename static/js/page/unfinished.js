@@ -6,8 +6,10 @@
   var kx = window.kx, D = kx.drafts;
   var discarded = {};  // draft key -> the draft, until the page goes: "Undo" puts it back
 
+  var KINDS = { note: "Fieldwork note", journal: "Journal entry", time: "Time entry", project: "Research project" };
+
   function title(d) {
-    var name = d.heading || "Unfinished entry";
+    var name = d.heading || KINDS[d.kind] || "Unfinished entry";
     return d.template ? name + " · " + d.template : name;
   }
 
