@@ -1,6 +1,7 @@
-// Page client, after drafts.js: "Unfinished entries" on the home page. The drafts kept on this device
-// (drafts.js writes them), newest first: what kind of entry, which template, when it was last
-// typed in and its first words, a link back to the form with that draft, and discard with undo.
+// Page client, after drafts.js: "Unfinished entries" on the home page. The drafts kept on
+// this device (drafts.js writes them), newest first: what kind of entry, which template, when
+// it was last typed in and its first words, a link back to the form with that draft, and
+// discard with undo.
 (function () {
   "use strict";
   var kx = window.kx, D = kx.drafts;
