@@ -81,8 +81,11 @@ def test_two_new_journal_entries_keep_their_own_drafts(
         page.goto(server.url + FOOK)
         expect(device.field(page, "sections.incident")).to_have_value("")
         expect(page.locator(".draft-others a")).to_have_count(1)
+        assert device.axe_violations(page) == []
         page.locator(".draft-others a").click()  # only the fragment changes: #draft=<id>
         expect(device.field(page, "sections.incident")).to_have_value(incident)
+        expect(page.locator(".draft-note")).to_contain_text("Draft restored")
+        assert device.axe_violations(page) == []
 
         page.goto(server.url + "/")
         rows = unfinished(page)
