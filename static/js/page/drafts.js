@@ -31,7 +31,13 @@
     var k = form.getAttribute("data-draft-key");
     if (k) return k;
     var kind = form.getAttribute("data-kind");
-    k = isNew(form) ? kind + ":new:" + (linked() || S.uuid()) : kind + ":" + form.getAttribute("data-record-id");
+    if (isNew(form) && !linked()) {
+      // A fresh draft id: no draft can be stored under it yet but this page's own.
+      k = kind + ":new:" + S.uuid();
+      form.setAttribute("data-draft-fresh", "yes");
+    } else {
+      k = isNew(form) ? kind + ":new:" + linked() : kind + ":" + form.getAttribute("data-record-id");
+    }
     form.setAttribute("data-draft-key", k);
     return k;
   }
@@ -75,6 +81,8 @@
   // nothing typed in it keeps no draft.
   function save(form) {
     if (form.hasAttribute("data-saved")) return Promise.resolve();
+    // A stored draft is read before anything typed may overwrite it (restore() saves then).
+    if (!form.hasAttribute("data-draft-ready") && !form.hasAttribute("data-draft-fresh")) return Promise.resolve();
     var k = key(form), w = writes[k] || (writes[k] = { busy: null, again: false });
     if (w.busy) { w.again = true; return w.busy; }
     var record = snapshot(form), empty = record.draft && !record.words;
@@ -142,8 +150,20 @@
     return words.length > 8 ? words.slice(0, 8).join(" ") + "…" : text;
   }
 
+  // Offer the form's stored draft. What the person typed before it was read stays as typed:
+  // only the fields they have not touched are filled from the draft.
   function restore(form) {
-    var k = key(form);
+    var k = key(form), idField = field(form, "id");
+    var ready = function () {
+      form.setAttribute("data-draft-ready", "yes");
+      if (form.hasAttribute("data-draft-touched")) save(form);
+    };
+    if (form.hasAttribute("data-draft-fresh")) {
+      // A cached "new" form would otherwise reuse the id it was rendered with.
+      if (idField) setRecordId(form, idField, S.uuid());
+      ready();
+      return offerOthers(form);
+    }
     return S.tx(["drafts", "records"], "readonly", function (t) {
       return S.get(t.objectStore("drafts"), k).then(function (draft) {
         if (!draft || !draft.fields.id) return draft;
@@ -154,17 +174,19 @@
         });
       });
     }).then(function (draft) {
-      var idField = field(form, "id");
       if (!draft || !("id" in draft.fields)) {
-        // A cached "new" form would otherwise reuse the id it was rendered with.
         if (isNew(form) && idField) setRecordId(form, idField, S.uuid());
       }
       if (!draft) {
         if (linked()) history.replaceState(history.state, "", location.pathname + location.search);
+        ready();
         return isNew(form) ? offerOthers(form) : null;
       }
       kx.$all("input, textarea, select", form).forEach(function (el) {
-        if (!el.name || el.name === "csrf_token") return;
+        if (!el.name || el.name === "csrf_token" || el.hasAttribute("data-draft-typed")) return;
+        if (el.type === "radio" && kx.$all("input[type=radio][data-draft-typed]", form).some(function (r) {
+          return r.name === el.name;
+        })) return;
         if (el.type === "checkbox" || el.type === "radio") {
           var name = el.name + "=" + el.value;
           if (name in draft.fields) el.checked = draft.fields[name];
@@ -173,6 +195,7 @@
         }
       });
       if (idField) setRecordId(form, idField, idField.value);
+      ready();
       var note = notice(form, "draft-note");
       note.setAttribute("role", "status");
       note.textContent = "Draft restored from this device (last typed " + when(draft.saved) + "). ";
@@ -182,7 +205,7 @@
           else location.reload();
         });
       }, "link"));
-    });
+    }, function (err) { ready(); throw err; });
   }
 
   // No draft may be written after the entry itself is saved.
@@ -235,6 +258,7 @@
     var form = event.target && event.target.form;
     if (!form || !form.hasAttribute("data-kind") || !kx.owner) return;
     form.setAttribute("data-draft-touched", "yes");
+    event.target.setAttribute("data-draft-typed", "yes");
     save(form);
   });
   document.addEventListener("change", function (event) {
