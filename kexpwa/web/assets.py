@@ -30,6 +30,7 @@ BUNDLES: dict[str, tuple[str, ...]] = {
             "format",
             "worker",
             "drafts",
+            "unfinished",
             "records",
             "forms",
             "pending",

@@ -10,7 +10,7 @@
   "use strict";
   var S = scope.kxStore;
   var BATCH = 50;
-  var state = { csrf: null, user: null, attempt: 0, nextAt: 0, signedOut: false, blocked: "", lastError: "" };
+  var state = { csrf: null, user: null, attempt: 0, nextAt: 0, signedOut: false, blocked: "", lastError: "", failedAt: 0 };
   var listeners = [];
 
   function emit(detail) {
@@ -252,6 +252,7 @@
         return pullAll().then(function () {
           resetBackoff();
           state.lastError = "";
+          state.failedAt = 0;
           var now = new Date().toISOString();
           return S.setMeta("last_sync", now).then(function () { emit({ type: "synced", at: now }); return "synced"; });
         });
@@ -262,7 +263,8 @@
     }).catch(function (err) {
       backoff();
       state.lastError = String(err && err.message || err);
-      emit({ type: "error", retryAt: state.nextAt });
+      state.failedAt = Date.now();  // the status line says when ("Couldn't reach the server at ...")
+      emit({ type: "error", retryAt: state.nextAt, at: state.failedAt });
       return "error";
     });
   }

@@ -123,7 +123,8 @@ def test_durability_across_a_browser_restart(
     context = browser.browser_type.launch_persistent_context(profile, **launch)
     context.set_offline(True)
     page = context.pages[0] if context.pages else context.new_page()
-    page.goto(live_server.url + "/notes/new")
+    page.goto(live_server.url + "/notes/new")  # a new form; it links to the unfinished one
+    page.locator(".draft-others a").click()
     expect(device.field(page, "title")).to_have_value("Visit 30, unfinished")
     expect(page.locator(".draft-note")).to_contain_text("Draft restored")
     assert device.counts(page)["pending"] == 30
@@ -220,7 +221,9 @@ def test_rejected_entry_goes_to_the_tray_and_later_ones_sync(
     assert device.rows(live_server, "SELECT count(*) FROM note WHERE title = 'Too far ahead'") == [
         (0,)
     ]
-    expect(page.locator("#sync-status .sync-attention")).to_contain_text("1 entry needs attention")
+    expect(page.locator("#sync-status .sync-attention")).to_contain_text(
+        "1 entry needs your attention"
+    )
     page.goto(live_server.url + "/attention")
     expect(page.locator("#tray")).to_contain_text("future")
     assert device.axe_violations(page) == []

@@ -12,6 +12,7 @@
   }
 
   function afterSync(detail) {
+    if (detail) kx.status.note(detail);
     kx.status.render();
     if (!detail) return;
     if (detail.type === "error" && detail.retryAt) {
@@ -29,6 +30,15 @@
     }
     if (detail.type === "pushed" && kx.$("[data-list-kind]") && !kx.$("form[data-kind]")) listStale = true;
     if (detail.type === "synced" && listStale) { listStale = false; kx.status.refreshList(); }
+  }
+
+  // Another account's unsent entries kept on this phone (guard.js offers to delete them):
+  // the status line says so while they are there.
+  function asideNote() {
+    return window.kxStore.others().then(function (list) {
+      var n = list.reduce(function (sum, o) { return sum + o.unsent; }, 0);
+      if (n) { kx.status.note({ type: "aside", count: n }); kx.status.render(); }
+    }).catch(function () { /* cannot list databases here: nothing to say */ });
   }
 
   Y.on(afterSync);
@@ -52,8 +62,10 @@
           .catch(function () { /* shown on the This device page */ });
       }
       kx.$all("form[data-kind]").forEach(kx.drafts.restore);
+      kx.unfinished.render();
       kx.status.overlay();
       kx.status.render();
+      asideNote();
       kx.worker.warm();
       flush(true);
       setInterval(function () { flush(false); }, 30000);

@@ -5,25 +5,52 @@
   "use strict";
   var kx = window.kx, S = window.kxStore, Y = window.kxSync;
 
+  // What render() cannot read from the store: the last failed attempt (the worker's flushes
+  // report theirs by message) and another account's entries set aside on this phone.
+  var seen = { failedAt: 0, aside: 0 };
+
+  function note(detail) {
+    if (detail.type === "error") seen.failedAt = detail.at || Date.now();
+    if (detail.type === "synced") seen.failedAt = 0;
+    if (detail.type === "aside") seen.aside = detail.count || 0;
+  }
+
+  function hhmm(at) {
+    return new Date(at).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" });
+  }
+
+  // Change a node's words only when they change: a polite live region re-announces any write.
+  function put(el, text) { if (el && el.textContent !== text) el.textContent = text; }
+
+  // The one place that says where the person's work stands. "All saved" only when nothing
+  // waits and nothing needs attention.
   function render() {
     var box = document.getElementById("sync-status");
     if (!box || !kx.owner) return Promise.resolve();
     return Promise.all([S.counts(), S.getMeta("last_sync")]).then(function (v) {
-      var c = v[0], last = v[1], text;
+      var c = v[0], last = v[1], parts = [];
+      var failedAt = seen.failedAt;
       if (Y.state.blocked) {
-        text = "Sync stopped: the server says this phone's entries belong to another account. Nothing more is sent; they are kept here.";
+        parts.push("Sync stopped: the server says this phone's entries belong to another account. Nothing more is sent; they are kept here.");
       } else if (Y.state.signedOut && c.pending) {
-        text = kx.plural(c.pending, "entry is", "entries are") + " waiting. Sign in again to send them.";
+        parts.push(kx.plural(c.pending, "entry is", "entries are") + " waiting. Sign in again to send them.");
       } else {
-        text = c.pending ? kx.plural(c.pending, "entry", "entries") + " waiting to sync" : "All saved to the server";
+        if (c.pending) parts.push(kx.plural(c.pending, "entry", "entries") + " waiting to sync");
+        else parts.push(c.attention || failedAt ? "Nothing waiting to sync" : "All saved to the server");
+        if (failedAt) parts.push("Couldn't reach the server at " + hhmm(failedAt) + " — will try again");
       }
-      if (last) text += " · last sync " + new Date(last).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-      kx.$(".sync-text", box).textContent = text;
+      if (seen.aside) {
+        parts.push(kx.plural(seen.aside, "entry", "entries") + " from another account " +
+          (seen.aside === 1 ? "is" : "are") + " kept aside on this phone, unsent: keep " +
+          (seen.aside === 1 ? "it" : "them") + ", or delete " + (seen.aside === 1 ? "it" : "them") + " with the button above");
+      }
+      put(kx.$(".sync-words", box), parts.join(" · ") + (c.attention ? " · " : ""));
       var tray = kx.$(".sync-attention", box);
       if (tray) {
-        tray.hidden = !c.attention;
-        tray.textContent = c.attention ? kx.plural(c.attention, "entry needs", "entries need") + " attention" : "";
+        if (tray.hidden !== !c.attention) tray.hidden = !c.attention;
+        put(tray, c.attention ? kx.plural(c.attention, "entry needs", "entries need") + " your attention" : "");
       }
+      put(kx.$(".sync-last", box), last ? "Last sync " + hhmm(last) : "");
       box.setAttribute("data-pending", String(c.pending));
     });
   }
@@ -41,5 +68,5 @@
       .then(overlay, function () { /* offline again: keep what is shown */ });
   }
 
-  kx.status = { render: render, overlay: overlay, refreshList: refreshList };
+  kx.status = { render: render, note: note, overlay: overlay, refreshList: refreshList };
 })();

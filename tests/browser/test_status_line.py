@@ -1,0 +1,126 @@
+"""The status line tells the truth (issue 10, item 7), in real Chromium against a real server:
+"All saved" only when nothing waits and nothing needs attention; what waits; when an attempt to
+reach the server failed; a link to what needs attention; another account's entries set aside;
+and words that are announced politely, and not again while they stay the same."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser import device
+from tests.browser.conftest import LiveServer, new_phone, sign_in
+
+pytestmark = pytest.mark.browser
+
+FAILED = re.compile(r"Couldn't reach the server at \d\d:\d\d — will try again")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    live = LiveServer(Path(tmp_path_factory.mktemp("status-line")) / "data")
+    live.data_dir.mkdir()
+    live.prepare()
+    live.start()
+    try:
+        yield live
+    finally:
+        live.stop()
+
+
+def words(page: Page) -> str:
+    return page.locator("#sync-status .sync-text").inner_text()
+
+
+def new_note(page: Page, server: LiveServer, title: str, *, date: str = "") -> None:
+    page.goto(server.url + "/notes/new")
+    device.fill_note(page, title)
+    if date:
+        # A form cached long ago can let through what the server now refuses: a future date.
+        page.evaluate(
+            "document.querySelector('form[data-kind] [name=date]').removeAttribute('max')"
+        )
+        device.field(page, "date").fill(date)
+    device.save(page)
+
+
+def test_a_queue_a_failed_attempt_then_attention(browser: Browser, server: LiveServer) -> None:
+    tag = uuid.uuid4().hex[:8]
+    context = new_phone(browser)
+    page = context.new_page()
+    try:
+        sign_in(page, server)
+        device.wait_for_worker(page)
+        device.wait_cached(page, "/", "/notes", "/notes/new")
+        live = page.locator("#sync-status [role=status]")
+        expect(live).to_have_attribute("aria-live", "polite")
+        expect(live).to_contain_text("All saved to the server", timeout=20_000)
+
+        device.go_offline(context, server)
+        new_note(page, server, f"Queued {tag}")
+        new_note(page, server, f"Too far ahead {tag}", date="2099-01-01")
+        expect(live).to_contain_text("2 entries waiting to sync")
+        expect(live).to_contain_text(FAILED, timeout=20_000)  # the start-up flush failed
+        assert "All saved" not in words(page)
+
+        device.go_online(context, server)
+        device.sync_now(page)
+        device.wait_all_synced(page)
+        # One went through, one was refused: nothing waits, but the person is needed.
+        expect(live).to_contain_text("Nothing waiting to sync", timeout=20_000)
+        link = live.get_by_role("link", name="1 entry needs your attention")
+        expect(link).to_be_visible()
+        expect(live).not_to_contain_text(FAILED)  # gone once a sync has gone through
+        assert "All saved" not in words(page)
+        expect(page.locator("#sync-status .sync-last")).to_have_text(
+            re.compile(r"Last sync \d\d:\d\d")
+        )
+
+        # Unchanged words are not written again, so they are not announced again.
+        page.evaluate(
+            """() => {
+                window.kxChanges = 0;
+                new MutationObserver((m) => { window.kxChanges += m.length; })
+                    .observe(document.querySelector('#sync-status [role=status]'), {
+                        childList: true, characterData: true, subtree: true, attributes: true});
+            }"""
+        )
+        device.poll(page, "async () => { await window.kx.status.render(); return true; }")
+        device.poll(page, "async () => { await window.kx.status.render(); return true; }")
+        assert page.evaluate("window.kxChanges") == 0
+
+        link.click()
+        page.wait_for_url(re.compile(r".*/attention$"))
+        expect(page.locator("#tray")).to_contain_text("future")
+    finally:
+        context.close()
+
+
+def test_another_accounts_entries_set_aside_are_named(browser: Browser, server: LiveServer) -> None:
+    tag = uuid.uuid4().hex[:8]
+    context = new_phone(browser)
+    page = context.new_page()
+    try:
+        sign_in(page, server)
+        device.wait_for_worker(page)
+        device.wait_cached(page, "/", "/notes", "/notes/new")
+        device.go_offline(context, server)
+        new_note(page, server, f"Pat's unsent {tag}")
+        context.clear_cookies()  # pat's session ends without "Sign out"
+        device.go_online(context, server)
+
+        sign_in(page, server, username="sam")
+        expect(page.locator("#kx-banner")).to_contain_text("from another account")
+        live = page.locator("#sync-status [role=status]")
+        expect(live).to_contain_text(
+            "1 entry from another account is kept aside on this phone", timeout=20_000
+        )
+        expect(live).not_to_contain_text("Checking this device")
+        expect(live).to_contain_text("All saved to the server", timeout=20_000)  # sam's own work
+    finally:
+        context.close()
