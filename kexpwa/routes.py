@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Mount
 
-from kexpwa.domain import registry
+from kexpwa.domain import checks, registry
 from kexpwa.views import auth, capture, home, journal, notes, projects, pwa, session, team, timelog
 from kexpwa.views import sync as sync_views
 from kexpwa.views.capture import Endpoint
@@ -77,4 +77,7 @@ def build() -> list[BaseRoute]:
 
 def client_kinds() -> dict[str, ClientKind]:
     """Each record kind's facts for the offline client's config (see kexpwa.web.client)."""
-    return {k.name: ClientKind(k.list_route, k.client_label) for k in registry.all_kinds()}
+    return {
+        k.name: ClientKind(k.list_route, k.client_label, checks.for_kind(k.name))
+        for k in registry.all_kinds()
+    }

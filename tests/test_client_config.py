@@ -15,10 +15,23 @@ from tests.conftest import Client
 from tests.support import UserFactory
 
 KINDS = {
-    "note": {"list": "/notes", "label": ["title"]},
-    "journal": {"list": "/journal", "label": ["title"]},
-    "time": {"list": "/time", "label": ["activity", "duration"]},
-    "project": {"list": "/projects", "label": ["title"]},
+    "note": {"list": "/notes", "label": ["title"], "limits": {"title": 200, "body": 20_000}},
+    "journal": {
+        "list": "/journal",
+        "label": ["title"],
+        "limits": {"title": 200, "session_title": 200, "sections": 20_000},
+    },
+    "time": {
+        "list": "/time",
+        "label": ["activity", "duration"],
+        "limits": {"note": 500},
+        "duration": {"max_minutes": 1440, "max_text": 30},
+    },
+    "project": {
+        "list": "/projects",
+        "label": ["title"],
+        "limits": {"title": 200, "question": 2000},
+    },
 }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.requests import Request
@@ -24,11 +24,14 @@ CACHE_ATTR = "_kexpwa_client_config"
 
 @dataclass(frozen=True)
 class ClientKind:
-    """What the client needs of a record kind: its list page's route name, and the data
-    fields naming a pending item (the first non-empty one is shown)."""
+    """What the client needs of a record kind: its list page's route name, the data fields
+    naming a pending item (the first non-empty one is shown), and what the phone checks before
+    it saves (``{"limits": {field: characters}, "duration": {...}}``, from
+    kexpwa.domain.checks: the server's own limits, so the two never differ)."""
 
     list_route: str
     label: tuple[str, ...]
+    checks: Mapping[str, Any] = field(default_factory=dict)
 
 
 def user_key(request: Request, principal: Principal) -> str:
@@ -53,7 +56,7 @@ def _build(request: Request) -> dict[str, Any]:
     for name, kind in kinds.items():
         path = path_of(request, kind.list_route)
         if path is not None:
-            described[name] = {"list": path, "label": list(kind.label)}
+            described[name] = {"list": path, "label": list(kind.label), **kind.checks}
     return {
         "sw": path_of(request, "service_worker"),
         "login": path_of(request, "login"),
@@ -62,8 +65,9 @@ def _build(request: Request) -> dict[str, Any]:
 
 
 def client_config(request: Request) -> dict[str, Any]:
-    """``{"sw", "login", "kinds": {kind: {"list": path, "label": [field, ...]}}}``.
-    Built once per router (it holds only paths), not on every render."""
+    """``{"sw", "login", "kinds": {kind: {"list": path, "label": [field, ...], "limits":
+    {field: characters}, ...}}}``. Built once per router (it holds only paths and the kinds'
+    fixed rules), not on every render."""
     router = request.scope.get("router")
     cached: dict[str, Any] | None = getattr(router, CACHE_ATTR, None)
     if cached is None:
