@@ -25,7 +25,9 @@ STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
 BUNDLES: dict[str, tuple[str, ...]] = {
     "js/page.js": tuple(
         f"js/page/{name}.js"
-        for name in ("kx", "worker", "drafts", "forms", "status", "guard", "offline")
+        for name in (
+            "kx", "worker", "drafts", "dates", "checks", "forms", "status", "guard", "offline"
+        )
     ),
 }
 
