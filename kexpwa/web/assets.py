@@ -26,7 +26,15 @@ BUNDLES: dict[str, tuple[str, ...]] = {
     "js/page.js": tuple(
         f"js/page/{name}.js"
         for name in (
-            "kx", "worker", "drafts", "dates", "checks", "forms", "status", "guard", "offline"
+            "kx",
+            "worker",
+            "drafts",
+            "dates",
+            "checks",
+            "forms",
+            "status",
+            "guard",
+            "offline",
         )
     ),
 }
