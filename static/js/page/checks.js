@@ -68,6 +68,7 @@
   }
 
   function thousands(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ","); }
+  function characters(n) { return thousands(n) + (n === 1 ? " character" : " characters"); }
 
   function fieldId(name) { return "f-" + name.replace(/\./g, "-").replace(/_/g, "-"); }
 
@@ -233,11 +234,11 @@
       counter.hidden = !counter.textContent;
     } else if (state === "near") {
       counter.hidden = false;
-      counter.textContent = kx.plural(left, "character", "characters") + " left (the limit is " + thousands(limit) + ").";
+      counter.textContent = characters(left) + " left (the limit is " + thousands(limit) + ").";
     } else {
       counter.hidden = false;
       counter.textContent = "Too long: " + thousands(length) + " characters, and the limit is " + thousands(limit) +
-        ". Nothing has been cut. Remove " + kx.plural(-left, "character", "characters") + " to save.";
+        ". Nothing has been cut. Remove " + characters(-left) + " to save.";
     }
     if (state !== before) {
       // Said once as the field crosses a line, not on every keystroke.
