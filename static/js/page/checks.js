@@ -13,7 +13,7 @@
 
   // Python's str.isspace() characters, so strip() and split() agree with the server's.
   var WS = "\\t\\n\\x0b\\x0c\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
-  var EDGES = new RegExp("^[" + WS + "]+|[" + WS + "]+$", "g");
+  var SPACE = new RegExp("[" + WS + "]");
   var RUNS = new RegExp("[" + WS + "]+");
   var UNIT_H = "(?:h|hr|hrs|hour|hours)", UNIT_M = "(?:m|min|mins|minute|minutes)", S = "[ \\t\\n\\r\\f\\v]*";
   // [pattern, group index of hours, group index of minutes] in the server's order.
@@ -25,7 +25,13 @@
   ];
   var TRY = "Try 1h 30, 90 (minutes) or 1.5h.";
 
-  function strip(text) { return text.replace(EDGES, ""); }
+  // By hand, not /\s+$/: that regex is quadratic on a long run of spaces in a pasted text.
+  function strip(text) {
+    var start = 0, end = text.length;
+    while (start < end && SPACE.test(text.charAt(start))) start++;
+    while (end > start && SPACE.test(text.charAt(end - 1))) end--;
+    return text.slice(start, end);
+  }
   function chars(text) { return Array.from(text).length; }  // code points, as Python's len()
 
   // Python's round(): halves go to the even neighbour.
