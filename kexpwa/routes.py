@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Mount
 
-from kexpwa.domain import registry
+from kexpwa.domain import checks, registry
 from kexpwa.views import auth, capture, home, journal, notes, projects, pwa, session, team, timelog
 from kexpwa.views import sync as sync_views
 from kexpwa.views.capture import Endpoint
@@ -89,6 +89,7 @@ def client_kinds() -> dict[str, ClientKind]:
         k.name: ClientKind(
             k.list_route,
             k.client_label,
+            checks.for_kind(k.name),
             edit_route=areas[k.name].name("edit") if k.name in areas else "",
             form_route=areas[k.name].name("offline_edit") if k.name in areas else "",
         )

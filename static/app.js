@@ -53,17 +53,7 @@
   document.addEventListener("input", function (event) {
     var el = event.target;
     if (el instanceof HTMLTextAreaElement) grow(el);
-    var counter = el.getAttribute && el.getAttribute("data-counter");
-    if (counter) {
-      var out = document.getElementById(counter);
-      var max = parseInt(el.getAttribute("maxlength") || "0", 10);
-      if (out && max) {
-        var left = max - el.value.length;
-        out.textContent = left < max * 0.1
-          ? left + " characters left"
-          : el.value.length + " of " + max + " characters";
-      }
-    }
+    // Length counters are checks.js's (page client): limits from the client config, no maxlength.
   });
 
   // Quick-fill buttons (e.g. durations): shown only with JavaScript; without it the field's

@@ -1,4 +1,9 @@
-"""Durations typed the way people think: "1h 30", "90", "1.5h", "45m", "1:15", "2 hours"."""
+"""Durations typed the way people think: "1h 30", "90", "1.5h", "45m", "1:15", "2 hours".
+
+The phone runs the same rules before it saves (``static/js/page/checks.js``): keep the two in
+step. ``tests/vectors/durations.json`` holds inputs with their minutes or exact error words,
+run against this parser by pytest and against the phone's in Chromium. Patterns are ASCII
+only (``re.ASCII``), so the two agree on what a digit is."""
 
 from __future__ import annotations
 
@@ -12,13 +17,13 @@ _UNIT_H = r"(?:h|hr|hrs|hour|hours)"
 _UNIT_M = r"(?:m|min|mins|minute|minutes)"
 _PATTERNS = (
     # "1h 30", "1h30m", "1 hour 30 minutes", "2h"
-    re.compile(rf"^(?P<h>\d+(?:\.\d+)?)\s*{_UNIT_H}\s*(?:(?P<m>\d+)\s*{_UNIT_M}?)?$"),
+    re.compile(rf"^(?P<h>\d+(?:\.\d+)?)\s*{_UNIT_H}\s*(?:(?P<m>\d+)\s*{_UNIT_M}?)?$", re.ASCII),
     # "90", "90m", "90 minutes"
-    re.compile(rf"^(?P<m>\d+)\s*{_UNIT_M}?$"),
+    re.compile(rf"^(?P<m>\d+)\s*{_UNIT_M}?$", re.ASCII),
     # "1:15"
-    re.compile(r"^(?P<h>\d+):(?P<m>[0-5]\d)$"),
+    re.compile(r"^(?P<h>\d+):(?P<m>[0-5]\d)$", re.ASCII),
     # "1.5" alone means hours only when it has a fraction (".5" too)
-    re.compile(r"^(?P<h>\d*\.\d+)$"),
+    re.compile(r"^(?P<h>\d*\.\d+)$", re.ASCII),
 )
 
 
@@ -44,8 +49,9 @@ def parse(text: str) -> int:
             raise DurationError("Minutes after hours must be under 60, for example 1h 45.")
         total = round(hours * 60) + minutes
         return check(total)
+    # Curly quotes, not repr(): the phone must be able to say exactly the same words.
     raise DurationError(
-        f"Could not understand {text.strip()[:20]!r}. Try 1h 30, 90 (minutes) or 1.5h."
+        f"Could not understand \u201c{text.strip()[:20]}\u201d. Try 1h 30, 90 (minutes) or 1.5h."
     )
 
 

@@ -13,6 +13,7 @@ from kexpwa.domain.validation import Collector, an_id, merged, tag_text
 from kexpwa.models.records import JournalEntry
 
 SECTION_MAX = 20_000
+TITLE_MAX = 200
 FIELDS = frozenset(
     {
         "template",
@@ -78,14 +79,14 @@ async def validate(
             c.error("sections", str(exc))
     title_required = template is None or not template.quick
     title = c.field(
-        "title", partial(t.one_line, label="Title", max_length=200, required=title_required)
+        "title", partial(t.one_line, label="Title", max_length=TITLE_MAX, required=title_required)
     )
     if not title and template is not None and template.quick and "sections" in c.values:
         first = c.values["sections"].get("note", "")
         c.values["title"] = " ".join(first.split())[:60] or "Quick note"
     c.field("date", partial(t.a_date, label="Date"))
     c.field("session_date", partial(t.a_date, label="Session date", required=False))
-    c.field("session_title", partial(t.one_line, label="Session title", max_length=200))
+    c.field("session_title", partial(t.one_line, label="Session title", max_length=TITLE_MAX))
     tags = c.field("tags", partial(t.tags, allowed=ctx.cpl_tags))
     c.field("share_lead", partial(t.a_bool, label="Share with my team lead"))
     c.field("share_research", partial(t.a_bool, label="Include in the research dataset"))

@@ -14,6 +14,8 @@ from kexpwa.domain.kinds import Context, Form, Kind
 from kexpwa.domain.validation import Collector, merged
 from kexpwa.models.records import Project, ProjectStageChange
 
+TITLE_MAX = 200
+QUESTION_MAX = 2_000
 FIELDS = frozenset({"title", "question", "stage", "substep", "start_date"})
 
 
@@ -42,8 +44,8 @@ async def validate(
     data: Mapping[str, Any], current: Project | None, ctx: Context
 ) -> dict[str, Any]:
     c = Collector(merged(serialize(current) if current else None, data))
-    c.field("title", partial(t.one_line, label="Title", max_length=200, required=True))
-    c.field("question", partial(t.text, label="Research question", max_length=2000))
+    c.field("title", partial(t.one_line, label="Title", max_length=TITLE_MAX, required=True))
+    c.field("question", partial(t.text, label="Research question", max_length=QUESTION_MAX))
     stage = c.field("stage", _stage)
     substep = c.data.get("substep") or ""
     if not isinstance(substep, str):

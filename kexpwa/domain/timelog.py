@@ -12,6 +12,7 @@ from kexpwa.domain.kinds import Context, Form, Kind, Rule
 from kexpwa.domain.validation import Collector, an_id, merged
 from kexpwa.models.records import TimeEntry
 
+NOTE_MAX = 500
 FIELDS = frozenset(
     {"date", "duration", "minutes", "activity", "own_time", "project_id", "note", "share_note_lead"}
 )
@@ -68,7 +69,7 @@ async def validate(
     c.field("date", partial(t.a_date, label="Date"))
     c.field("activity", partial(_activity, allowed=ctx.activities))
     c.field("own_time", partial(t.a_bool, label="Own time"))
-    c.field("note", partial(t.one_line, label="Note", max_length=500))
+    c.field("note", partial(t.one_line, label="Note", max_length=NOTE_MAX))
     c.field("share_note_lead", partial(t.a_bool, label="Share the note with my team lead"))
     project_id = c.field("project_id", partial(an_id, label="Project"))
     await c.confirm("project_id", lambda: refs.own(refs.PROJECT, project_id, ctx))

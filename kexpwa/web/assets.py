@@ -30,6 +30,8 @@ BUNDLES: dict[str, tuple[str, ...]] = {
             "format",
             "worker",
             "drafts",
+            "dates",
+            "checks",
             "unfinished",
             "records",
             "forms",

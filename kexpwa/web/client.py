@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.requests import Request
@@ -25,12 +25,15 @@ CACHE_ATTR = "_kexpwa_client_config"
 @dataclass(frozen=True)
 class ClientKind:
     """What the client needs of a record kind: its list page's route name, the data
-    fields naming a pending item (the first non-empty one is shown), and its edit page's route
-    name (pending items link to it; the worker answers it offline), and the route name of the
-    edit form the worker keeps for it (whose labels "Needs attention" uses too)."""
+    fields naming a pending item (the first non-empty one is shown), what the phone checks
+    before it saves (``{"limits": {field: characters}, "duration": {...}}``, from
+    kexpwa.domain.checks: the server's own limits, so the two never differ), its edit page's
+    route name (pending items link to it; the worker answers it offline), and the route name of
+    the edit form the worker keeps for it (whose labels "Needs attention" uses too)."""
 
     list_route: str
     label: tuple[str, ...]
+    checks: Mapping[str, Any] = field(default_factory=dict)
     edit_route: str = ""
     form_route: str = ""
 
@@ -73,6 +76,7 @@ def _build(request: Request) -> dict[str, Any]:
             described[name] = {
                 "list": path,
                 "label": list(kind.label),
+                **kind.checks,
                 "edit": edit_path_of(request, kind.edit_route),
                 "form": path_of(request, kind.form_route) if kind.form_route else None,
             }
@@ -84,9 +88,10 @@ def _build(request: Request) -> dict[str, Any]:
 
 
 def client_config(request: Request) -> dict[str, Any]:
-    """``{"sw", "login", "kinds": {kind: {"list": path, "label": [field, ...],
-    "edit": "/notes/{id}/edit", "form": "/notes/offline-edit"}}}``.
-    Built once per router (it holds only paths), not on every render."""
+    """``{"sw", "login", "kinds": {kind: {"list": path, "label": [field, ...], "limits":
+    {field: characters}, ..., "edit": "/notes/{id}/edit", "form": "/notes/offline-edit"}}}``.
+    Built once per router (it holds only paths and the kinds' fixed rules), not on every
+    render."""
     router = request.scope.get("router")
     cached: dict[str, Any] | None = getattr(router, CACHE_ATTR, None)
     if cached is None:

@@ -43,9 +43,9 @@
     var k = kind || form.getAttribute("data-delete-kind") || form.getAttribute("data-restore-kind");
     if (!k || !window.indexedDB) return;  // the ordinary form post still works
     event.preventDefault();
-    if (kind && !form.checkValidity()) {
-      // The form says what is missing; nothing is queued, and the text stays on screen.
-      form.reportValidity();
+    if (kind && kx.checks.run(form)) {
+      // The server's rules, checked here (checks.js): the app's error summary and a message
+      // beside each field; nothing is queued, and every character stays on screen.
       return;
     }
     if (kind) kx.drafts.stop(form);
