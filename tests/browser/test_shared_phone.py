@@ -233,6 +233,7 @@ def test_an_update_keeps_what_the_single_database_of_earlier_versions_held(
     try:
         sign_in(page, server)
         device.wait_for_worker(page)
+        device.wait_cached(page, "/notes/new")  # the form this phone opens offline
         key = user_key(page)
         device.go_offline(context, server)
         new_note(page, server, title)
