@@ -32,6 +32,7 @@ BUNDLES: dict[str, tuple[str, ...]] = {
             "drafts",
             "dates",
             "checks",
+            "identifiers",
             "unfinished",
             "records",
             "forms",

@@ -2,7 +2,8 @@
 for its caches, and the client config written into every page as inert JSON (``#kx-config``).
 
 The per-kind facts come from the record kinds' descriptions (kexpwa.domain.kinds); the app
-factory hands them over as :class:`ClientKind` values in ``app.state.client_kinds``, so this
+factory hands them over as :class:`ClientKind` values in ``app.state.client_kinds``, and the
+identifier rules (kexpwa.domain.identifiers.rules) in ``app.state.client_identifiers``, so this
 module needs nothing above ``web/``.
 """
 
@@ -84,12 +85,14 @@ def _build(request: Request) -> dict[str, Any]:
         "sw": path_of(request, "service_worker"),
         "login": path_of(request, "login"),
         "kinds": described,
+        "identifiers": getattr(request.app.state, "client_identifiers", None),
     }
 
 
 def client_config(request: Request) -> dict[str, Any]:
     """``{"sw", "login", "kinds": {kind: {"list": path, "label": [field, ...], "limits":
-    {field: characters}, ..., "edit": "/notes/{id}/edit", "form": "/notes/offline-edit"}}}``.
+    {field: characters}, ..., "edit": "/notes/{id}/edit", "form": "/notes/offline-edit"}},
+    "identifiers": the rules page/identifiers.js scans by}``.
     Built once per router (it holds only paths and the kinds' fixed rules), not on every
     render."""
     router = request.scope.get("router")
