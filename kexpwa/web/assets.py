@@ -33,6 +33,7 @@ BUNDLES: dict[str, tuple[str, ...]] = {
             "dates",
             "checks",
             "identifiers",
+            "idcheck",
             "unfinished",
             "records",
             "forms",

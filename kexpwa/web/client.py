@@ -37,6 +37,9 @@ class ClientKind:
     checks: Mapping[str, Any] = field(default_factory=dict)
     edit_route: str = ""
     form_route: str = ""
+    # Form fields the phone scans for identifiers before it saves (page/idcheck.js); a name
+    # ending in "." is a prefix ("sections." for every section of a journal entry).
+    scanned: tuple[str, ...] = ()
 
 
 ID_MARK = "{id}"  # in the client config's edit paths: the record's id goes there
@@ -80,6 +83,7 @@ def _build(request: Request) -> dict[str, Any]:
                 **kind.checks,
                 "edit": edit_path_of(request, kind.edit_route),
                 "form": path_of(request, kind.form_route) if kind.form_route else None,
+                "scanned": list(kind.scanned),
             }
     return {
         "sw": path_of(request, "service_worker"),
