@@ -52,8 +52,10 @@
     return field;
   }
 
+  // The warning sits just before its form, outside it: its reason radios are never sent.
   function clearWarning(form) {
-    kx.$all(".id-warning", form).forEach(function (w) { w.remove(); });
+    var before = form.previousElementSibling;
+    if (before && before.classList.contains("id-warning")) before.remove();
   }
 
   // A read-only preview of the text around the match, the match in a <mark>.
@@ -132,8 +134,7 @@
     note.textContent = kx.identifiers.namesNote;
     box.appendChild(note);
 
-    var summary = form.querySelector(".error-summary");
-    form.insertBefore(box, summary ? summary.nextSibling : form.firstChild);
+    form.parentNode.insertBefore(box, form);
     box.focus();
     kx.announce("Check for identifiers before saving.");
   }
