@@ -98,3 +98,59 @@ def test_offline_warning_edit_then_save_anyway_syncs_flagged(
     )
     at = SECOND.index(PHONE)
     assert flags == [(second, "body", "phone", at, at + len(PHONE), "about_me")]
+
+
+def test_without_javascript_the_server_warns_flags_and_takes_save_anyway(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    body = "Visited the family at EH6 4AB today."
+    nojs = new_phone(browser, java_script_enabled=False)
+    phone = new_phone(browser)
+    try:
+        page = nojs.new_page()
+        sign_in(page, live_server, username="sam")
+        page.goto(live_server.url + "/notes/new")
+        device.fill_note(page, "Postcode note", body)
+        page.check("#f-share-lead")
+        page.click(SUBMIT)
+        # Shared with unresolved identifiers: refused, the draft on screen, the panel shown.
+        expect(page.locator(".error-summary")).to_contain_text("before you share it")
+        assert device.field(page, "body").input_value().strip() == body
+        panel = page.locator("#identifiers")
+        expect(panel).to_contain_text("Looks like a postcode in Edinburgh or East Lothian")
+        expect(panel).not_to_contain_text("EH6 4AB")
+        page.uncheck("#f-share-lead")
+        page.click(SUBMIT)
+        page.wait_for_url(live_server.url + "/notes")
+        row = page.locator("[data-list-kind] li", has_text="Postcode note")
+        expect(row.locator(".id-flag")).to_have_text("Check for identifiers")
+        page.goto(live_server.url + "/attention")
+        expect(page.locator("#id-checks")).to_contain_text("Postcode note")
+
+        # axe on the pages that show it, with scripts on as most phones have them.
+        js = phone.new_page()
+        sign_in(js, live_server, username="sam")
+        js.goto(live_server.url + "/attention")
+        expect(js.locator("#id-checks")).to_be_visible()
+        assert device.axe_violations(js) == []
+        js.locator("#id-checks a", has_text="Postcode note").click()
+        expect(js.locator("#identifiers")).to_be_visible()
+        assert device.axe_violations(js) == []
+
+        # "Save anyway" from the panel, without JavaScript: resolved, the badge gone.
+        page.goto(live_server.url + "/notes")
+        page.locator("[data-list-kind] li", has_text="Postcode note").get_by_role("link").click()
+        page.select_option("#f-save-anyway", "not_identifier")
+        page.click(SUBMIT)
+        page.wait_for_url(live_server.url + "/notes")
+        expect(page.locator(".id-flag")).to_have_count(0)
+    finally:
+        nojs.close()
+        phone.close()
+    (rid,) = device.rows(live_server, "SELECT id FROM note WHERE title = 'Postcode note'")[0]
+    flags = device.rows(
+        live_server,
+        "SELECT detector, strong, resolved FROM identifier_flag WHERE record_id = ?",
+        (rid,),
+    )
+    assert flags == [("postcode", 1, "not_identifier")]
