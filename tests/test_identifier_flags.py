@@ -7,9 +7,11 @@ owners see a badge, a panel and a "Check for identifiers" group, and nobody else
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from kexpwa import tenancy
+from kexpwa.domain import tombstones
 from kexpwa.models.flags import IdentifierFlag
 from kexpwa.models.records import JournalEntry, Note
 from tests.capture_helpers import Person, form, sign_in
@@ -231,3 +233,15 @@ async def test_a_deleted_entry_leaves_the_task_list(client: Client, users: UserF
     response = await pat.post(f"/notes/{rid}/delete", {"id": str(rid), "version": "1"})
     assert response.status_code == 303
     assert "Clinic visit" not in (await client.get("/attention")).text
+
+
+async def test_purging_a_tombstone_removes_its_flags(client: Client, users: UserFactory) -> None:
+    pat = await sign_in(client, users)
+    rid = uuid.uuid4()
+    await pat.save("note", rid, form("note", body=BODY))
+    await pat.post(f"/notes/{rid}/delete", {"id": str(rid), "version": "1"})
+    assert len(await flags_of(pat.authority, rid)) == 1  # kept while the tombstone is
+    with tenancy.bound(pat.authority):
+        purged = await tombstones.purge(1, now=datetime.now(UTC) + timedelta(days=2))
+    assert purged.counts.get("note") == 1
+    assert await flags_of(pat.authority, rid) == []

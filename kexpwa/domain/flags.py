@@ -24,7 +24,8 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from kexpwa.domain import registry
 from kexpwa.domain.errors import IdentifiersUnresolved, Invalid
-from kexpwa.domain.identifiers import LABELS, NAMES_NOTE, Finding, scan
+from kexpwa.domain.identifiers import LABELS, Finding, scan
+from kexpwa.domain.identifiers import NAMES_NOTE as NAMES_NOTE  # shown with the panel
 from kexpwa.domain.kinds import Kind
 from kexpwa.models.flags import IdentifierFlag
 from kexpwa.models.records import Record
@@ -49,7 +50,6 @@ GATE_MESSAGE = (
     "This entry may hold an identifier of a child or family. Edit it, or save it with "
     "\u201cSave anyway\u201d, before you share it."
 )
-__all__ = ["CHOICES", "NAMES_NOTE", "SAVE_ANYWAY"]
 
 
 def reason(raw: object) -> str | None:
