@@ -139,7 +139,11 @@ def test_the_rules_compile_as_python_and_say_what_the_phone_needs() -> None:
     rules = identifiers.rules()
     assert [d["name"] for d in rules["detectors"]] == list(identifiers.TOKENS)
     for d in rules["detectors"]:
-        re.compile(d["pattern"])
+        pattern = re.compile(d["pattern"])
+        if d["group"]:  # the phone takes the group as the end of the match
+            for text in ("born 3 April 2015.", "DOB: 03/04/15 x", "d.o.b. April 3, 2015"):
+                match = pattern.search(text)
+                assert match and match.end(d["group"]) == match.end()
         assert d["validator"] in identifiers.VALIDATORS
     assert set(identifiers.LABELS) >= {"chi", "nino", "postcode", "phone", "email", "dob"}
     assert "names" in rules["names_note"]

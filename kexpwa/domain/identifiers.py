@@ -364,7 +364,9 @@ def redact(text: str) -> str:
 def rules() -> dict[str, Any]:
     """What the phone needs to run the same scan: ``{"detectors": [{"name", "pattern",
     "validator", "group"}], "labels", "fold": [[first, last, target, step], ...],
-    "names_note"}``. Patterns are for ``new RegExp(pattern, "gu")``."""
+    "names_note"}``. Patterns are for ``new RegExp(pattern, "gu")``; a rule's ``group``, when
+    not 0, ends its match (only lookaheads follow it), so the phone finds its offsets without
+    the regular expression ``d`` flag."""
     return {
         "detectors": [
             {"name": name, "pattern": src, "validator": val, "group": group}

@@ -152,7 +152,13 @@
     if (chosen && chosen.value) return;
     // The server's rules first (checks.js shows them when forms.js runs).
     if (Object.keys(kx.checks.problems(form)).length) return;
-    var found = findings(form);
+    var found;
+    try {
+      found = findings(form);
+    } catch (e) {
+      // A browser that cannot run the rules saves as before; the server still flags the entry.
+      return;
+    }
     if (!found.length) {
       clearWarning(form);
       var field = form.querySelector("[name=save_anyway]");

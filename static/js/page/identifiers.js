@@ -125,8 +125,7 @@
   function compiled() {
     if (detectors) return detectors;
     detectors = ((rules && rules.detectors) || []).map(function (d) {
-      // "d" gives the group's offsets (indices); only the DOB rule needs a group.
-      return { name: d.name, re: new RegExp(d.pattern, d.group ? "gud" : "gu"), validator: d.validator, group: d.group };
+      return { name: d.name, re: new RegExp(d.pattern, "gu"), validator: d.validator, group: d.group };
     });
     return detectors;
   }
@@ -137,7 +136,11 @@
       d = list[i];
       d.re.lastIndex = 0;
       while ((m = d.re.exec(folded)) !== null) {
-        span = d.group ? m.indices[d.group] : [m.index, m.index + m[0].length];
+        // A rule's group, when it has one, ends its match (identifiers.rules() says so), so
+        // its offsets follow without the "d" flag that older phones lack.
+        span = d.group
+          ? [m.index + m[0].length - m[d.group].length, m.index + m[0].length]
+          : [m.index, m.index + m[0].length];
         verdict = VALIDATORS[d.validator](folded.slice(span[0], span[1]));
         if (!verdict) continue;
         found.push({
