@@ -175,6 +175,9 @@ async def test_journal_sections_and_time_notes_are_scanned_field_by_field(
     ]
     with tenancy.bound(pat.authority):
         assert (await JournalEntry.get(id=jid)).sections["learned"] == text
+    edit = await client.get(f"/journal/{jid}/edit")
+    panel = edit.text.split('id="identifiers"', 1)[1].split("</section>", 1)[0]
+    assert "Edinburgh or East Lothian" in panel and "Learned" in panel and "EH6" not in panel
     saved = await pat.save("time", tid, form("time", note=f"Called {PHONE}"))
     assert saved.status_code == 303
     assert [f.detector for f in await flags_of(pat.authority, tid)] == ["phone"]
