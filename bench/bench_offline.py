@@ -6,7 +6,10 @@
   the server down, as a ratio to the same page loaded online in the same run;
 - save latency: queueing an entry in the outbox (strict IndexedDB transaction) with 1,000 records
   already stored, as a ratio to a plain relaxed IndexedDB put of the same record;
-- flush: time to sync 500 queued entries once the server is back.
+- flush: time to sync 500 queued entries once the server is back;
+- identifier scan: ``kx.identifiers.scan`` of a 20,000-character entry (the note body's limit,
+  bench/bench_identifiers.py's ``entry``) on the offline page, p50 and p95 against the 5 ms
+  target, as a ratio to one plain ``/[0-9]+/g`` pass over the same text in the same run.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from typing import Any
 from playwright.sync_api import Page, sync_playwright
 
 from bench import harness
+from bench.bench_identifiers import entry
 from bench.harness import Budget
 from kexpwa.demo import DEMO_PASSWORD
 
@@ -147,6 +151,14 @@ SAVE = """async ([n, strict]) => {
 FILL = """async (n) => kxStore.tx(['records'], 'readwrite', t => { const s = t.objectStore('records');
   for (let i = 0; i < n; i++) s.put({key: 'note:' + kxStore.uuid(), kind: 'note', version: 1,
     local_version: 1, data: {title: 'Stored ' + i, body: 'y'.repeat(1000)}}); })"""
+SCAN = """([text, n]) => { const scan = [], plain = [];
+  for (let i = 0; i < 10; i++) kx.identifiers.scan(text);
+  for (let i = 0; i < n; i++) {
+    let t0 = performance.now(); kx.identifiers.scan(text); scan.push(performance.now() - t0);
+    t0 = performance.now(); text.match(/[0-9]+/g); plain.push(performance.now() - t0);
+  }
+  return [scan, plain, kx.identifiers.scan(text).length];
+}"""
 CLEAR = "async () => kxStore.tx(['outbox', 'drafts'], 'readwrite', t => { t.objectStore('outbox').clear(); t.objectStore('drafts').clear(); })"
 
 
@@ -162,6 +174,7 @@ def run(budget: Budget | None = None) -> dict[str, Any]:
         srv.stop()
         context.set_offline(True)
         offline = paints(page, srv.url + "/notes/new", 15)
+        id_scan, id_plain, id_found = page.evaluate(SCAN, [entry(), 200])
 
         page.evaluate(FILL, 1000)
         baseline = page.evaluate(SAVE, [200, False])
@@ -187,5 +200,8 @@ def run(budget: Budget | None = None) -> dict[str, Any]:
         save_latency={"outbox_strict": save, "baseline_relaxed_put": put,
                       "ratio_p95": round(save["p95_ms"] / max(put["p95_ms"], 0.01), 2),
                       "target_p95_ms": 100, "records_stored": 1000},
+        identifier_scan={**summary(id_scan), "findings": id_found, "target_p95_ms": 5,
+                         "baseline_plain_regex": summary(id_plain),
+                         "ratio_p95": round(summary(id_scan)["p95_ms"] / max(summary(id_plain)["p95_ms"], 0.01), 1)},
         flush={"entries": 500, "seconds": round(flush_s, 2), "entries_per_s": round(500 / flush_s, 1)},
     )  # fmt: skip

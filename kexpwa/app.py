@@ -18,6 +18,7 @@ from kexpwa import settings as settings_module
 from kexpwa.auth import passwords
 from kexpwa.auth.throttle import Throttle
 from kexpwa.config import Config
+from kexpwa.domain import identifiers
 from kexpwa.domain.durations import format_minutes
 from kexpwa.settings import Settings
 from kexpwa.web.compression import CompressionMiddleware
@@ -89,9 +90,10 @@ def create_app(settings: Settings | None = None, cfg: Config | None = None) -> S
     app.state.settings = settings
     app.state.config = cfg
     app.state.throttle = Throttle(settings.login_max_failures, settings.login_window_seconds)
-    # What the layers below web/ provide to the pages: the kinds' facts for the offline
-    # client's config, and the filters that format domain values.
+    # What the layers below web/ provide to the pages: the kinds' facts and the identifier
+    # rules for the offline client's config, and the filters that format domain values.
     app.state.client_kinds = routes.client_kinds()
+    app.state.client_identifiers = identifiers.rules()
     templates.env.filters["duration"] = format_minutes
     return app
 

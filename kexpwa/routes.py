@@ -92,6 +92,7 @@ def client_kinds() -> dict[str, ClientKind]:
             checks.for_kind(k.name),
             edit_route=areas[k.name].name("edit") if k.name in areas else "",
             form_route=areas[k.name].name("offline_edit") if k.name in areas else "",
+            scanned=tuple(f"{f}." if f in k.form.maps else f for f in k.scanned),
         )
         for k in registry.all_kinds()
     }

@@ -84,6 +84,12 @@ MUTATION: dict[str, Entry] = {
         ),
         Entry("invalid", 200, "The data breaks a rule; see fields."),
         Entry("unknown_field", 200, "The data has a field this record type does not have."),
+        Entry(
+            "identifiers_unresolved",
+            200,
+            "This entry may hold an identifier of a child or family. Edit it, or save it with"
+            " \u201cSave anyway\u201d, before you share it.",
+        ),
         Entry("unknown_kind", 200, "The kind {kind!r} is not one this server knows."),
         Entry("missing_data", 200, "A {action} needs a data object."),
         Entry(

@@ -30,6 +30,7 @@ NAMES = sorted(
     {n for p in KEXPWA.rglob("*.py") for n in READS.findall(p.read_text())}
     | {n for kind in registry.all_kinds() for n in (*kind.form.text, *kind.form.flags)}
     | {"tags", "sections.feelings", "sections.x", "version", "id", "csrf_token", "minutes"}
+    | {"save_anyway"}  # read by name from kexpwa.domain.flags.SAVE_ANYWAY
 )
 # One of each kind of trouble: NUL, lone surrogates, bytes that are not UTF-8, digits int()
 # or isdigit() read differently, numbers past every column, text past every limit, dates and
@@ -45,7 +46,8 @@ ODD: list[str | bytes] = [
 # left out of the rest, so that the checks after them meet every value too.
 GATES = {"id", "version", "from", "cursor", "limit"}
 PLAUSIBLE = ["Home visit", "2026-11-20", "09:30", "1", "2", "true", "do", "gibbs", "1h 30",
-             "Reflection group", "Juggling", "resolved", "200"]  # fmt: skip
+             "Reflection group", "Juggling", "resolved", "200", "about_me",
+             "CHI 1503901009 at EH6 4AB"]  # fmt: skip
 HEADERS: dict[str, list[bytes]] = {
     "accept": [b"application/json", b"text/html", b"*/*", b"\xff", b"", b"application/json;q=x"],
     "accept-encoding": [b"gzip", b"br;q=2", b"gzip;q=NaN", b"\xff" * 20, b"identity;q=0"],

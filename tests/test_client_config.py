@@ -21,6 +21,7 @@ KINDS = {
         "limits": {"title": 200, "body": 20_000},
         "edit": "/notes/{id}/edit",
         "form": "/notes/offline-edit",
+        "scanned": ["title", "body"],
     },
     "journal": {
         "list": "/journal",
@@ -28,6 +29,7 @@ KINDS = {
         "limits": {"title": 200, "session_title": 200, "sections": 20_000},
         "edit": "/journal/{id}/edit",
         "form": "/journal/offline-edit",
+        "scanned": ["title", "sections."],
     },
     "time": {
         "list": "/time",
@@ -36,6 +38,7 @@ KINDS = {
         "duration": {"max_minutes": 1440, "max_text": 30},
         "edit": "/time/{id}/edit",
         "form": "/time/offline-edit",
+        "scanned": ["note"],
     },
     "project": {
         "list": "/projects",
@@ -43,6 +46,7 @@ KINDS = {
         "limits": {"title": 200, "question": 2000},
         "edit": "/projects/{id}/edit",
         "form": "/projects/offline-edit",
+        "scanned": ["title", "question"],
     },
 }
 

@@ -20,6 +20,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from kexpwa import tenancy
+from kexpwa.domain import flags
 from kexpwa.domain.errors import Gone, NotFound, Stale, UnknownField
 from kexpwa.domain.kinds import Context, Kind
 from kexpwa.domain.registry import kind_of
@@ -31,6 +32,8 @@ class Applied:
     kind: str
     record: Record
     created: bool = False
+    # Share fields kept off because the new text has unresolved identifier flags.
+    sharing_held: tuple[str, ...] = ()
 
     @property
     def version(self) -> int:
@@ -95,11 +98,21 @@ async def upsert(
     record_id: uuid.UUID,
     data: Mapping[str, Any],
     base_version: int | None,
+    *,
+    hold_sharing: bool = False,
 ) -> Applied:
     """Create the record (``base_version`` None or 0) or change it (``base_version`` must be its
     current version, else :class:`Stale`: an existing record is never changed by a caller that
-    did not say which version it saw). Fields missing from ``data`` keep their values."""
+    did not say which version it saw). Fields missing from ``data`` keep their values.
+
+    ``data`` may carry ``save_anyway`` (kexpwa.domain.flags): the owner saw the identifier
+    warning and saved anyway. Identifiers never refuse a change, but sharing stays off while
+    they are unresolved: :class:`~kexpwa.domain.errors.IdentifiersUnresolved`, or, with
+    ``hold_sharing`` (the sync path) and new text, the change is applied with sharing off and
+    ``sharing_held`` naming the fields."""
     kind = kind_of(kind_name)
+    why = flags.reason(data.get(flags.SAVE_ANYWAY))
+    data = {k: v for k, v in data.items() if k != flags.SAVE_ANYWAY}
     unknown = sorted(set(data) - kind.fields)
     if unknown:
         raise UnknownField(
@@ -111,20 +124,28 @@ async def upsert(
             if base_version not in (None, 0):
                 raise NotFound("That entry is no longer on the server.")
             values = await kind.validate(data, None, ctx)
+            plan = await flags.plan(kind, record_id, {}, flags.texts(kind, values.get), why, conn)
+            held = flags.gate(kind, values, None, plan, hold_sharing)
             record = kind.model(id=record_id, owner_id=ctx.actor.id, version=1, **values)
             record.change_no = 0  # stamped last, below
             await record.save(using_db=conn, force_create=True)
+            await flags.write(kind, record, plan, conn)
             await _record_sharing(kind, record, {}, ctx, conn)
             if kind.after_change is not None:
                 await kind.after_change(record, None, conn)
             await _stamp(kind, record, conn)
-            return Applied(kind.name, record, created=True)
+            return Applied(kind.name, record, created=True, sharing_held=tuple(held))
         if base_version != current.version:
             raise Stale(current, current.version)
         if current.deleted_at is not None:
             raise NotFound("That entry was deleted. Restore it first to change it.")
         values = await kind.validate(data, current, ctx)
+        old_texts = flags.texts(kind, lambda name: getattr(current, name, None))
+        new_texts = flags.texts(kind, lambda name: values.get(name, getattr(current, name, None)))
+        plan = await flags.plan(kind, current.id, old_texts, new_texts, why, conn)
+        held = flags.gate(kind, values, current, plan, hold_sharing)
         if all(getattr(current, name) == value for name, value in values.items()):
+            await flags.write(kind, current, plan, conn)  # a "Save anyway" of the same text
             return Applied(kind.name, current)  # nothing changed: no new version
         sharing_before = {f: bool(getattr(current, f)) for f in kind.share_fields}
         before = kind.serialize(current)
@@ -133,11 +154,12 @@ async def upsert(
             setattr(current, name, value)
         current.version += 1
         await current.save(using_db=conn)
+        await flags.write(kind, current, plan, conn)
         await _record_sharing(kind, current, sharing_before, ctx, conn)
         if kind.after_change is not None:
             await kind.after_change(current, before, conn)
         await _stamp(kind, current, conn)
-        return Applied(kind.name, current)
+        return Applied(kind.name, current, sharing_held=tuple(held))
 
 
 async def _hold_references(kind: Kind, record: Record, conn: BaseDBAsyncClient) -> None:

@@ -25,6 +25,13 @@ class UnknownField(Invalid):
     code = "unknown_field"
 
 
+class IdentifiersUnresolved(Invalid):
+    """Sharing turned on while the record's text has unresolved identifier flags
+    (kexpwa.domain.flags)."""
+
+    code = "identifiers_unresolved"
+
+
 class NotFound(ChangeError):
     """No such record for this person. Deliberately the same whether it does not exist, belongs
     to someone else, or lives in another authority."""

@@ -118,6 +118,7 @@ KIND = Kind(
     warm_routes=("journal", "journal_new"),
     client_label=("title",),
     share_fields={"share_lead": "lead", "share_research": "research"},
+    scanned=("title", "sections"),
     lead=Rule.SHARED,
     research=Rule.SHARED,
     filters=("tag",),

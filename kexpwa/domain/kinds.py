@@ -95,6 +95,9 @@ class Kind:
     research: Rule = Rule.NEVER  # what the research fellow reads (SHARED or NEVER)
     filters: tuple[str, ...] = ()  # list filters offered: "project", "tag"
     references: tuple[Reference, ...] = ()
+    # Free-text fields scanned for identifiers (kexpwa.domain.flags) on every change, and on
+    # the phone before it saves; a mapping field (the journal's sections) is scanned key by key.
+    scanned: tuple[str, ...] = ()
     after_change: AfterChange | None = None
 
     def share_field(self, audience: str) -> str | None:

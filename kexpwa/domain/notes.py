@@ -71,4 +71,5 @@ KIND = Kind(
     research=Rule.SHARED,
     filters=("project", "tag"),
     references=(refs.PROJECT,),
+    scanned=("title", "body"),
 )

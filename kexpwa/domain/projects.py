@@ -79,6 +79,7 @@ KIND = Kind(
     serialize=serialize,
     form=Form(text=("title", "question", "stage", "substep", "start_date")),
     search=("title", "question"),
+    scanned=("title", "question"),
     order=("-updated_at",),
     list_route="projects",
     list_title="Projects",

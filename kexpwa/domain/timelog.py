@@ -94,6 +94,7 @@ KIND = Kind(
     warm_routes=("time", "time_new", "time_offline_edit"),
     client_label=("activity", "duration"),
     share_fields={"share_note_lead": "lead"},
+    scanned=("note",),
     # Duration, activity and own time always count in the team's totals; the note only if the
     # owner shares it. Research reads no time until practitioners can consent to it.
     lead=Rule.ALWAYS,

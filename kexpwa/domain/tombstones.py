@@ -2,9 +2,10 @@
 
 A deleted record stays as a tombstone (carried by sync pulls) for at least the offline horizon
 (``offline_horizon_days``, default 90), long enough for a device that was away to learn of the
-delete. After that it is removed for good, with its earlier versions, and the authority's
-``purged_through`` mark is raised to its change number: a device whose pull cursor is older than
-the mark may have missed the delete, so its next pull starts again from the beginning.
+delete. After that it is removed for good, with its earlier versions and identifier flags, and
+the authority's ``purged_through`` mark is raised to its change number: a device whose pull
+cursor is older than the mark may have missed the delete, so its next pull starts again from
+the beginning.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from tortoise.transactions import in_transaction
 from kexpwa import tenancy
 from kexpwa.domain import registry
 from kexpwa.domain.kinds import Kind
+from kexpwa.models.flags import IdentifierFlag
 from kexpwa.models.records import RecordVersion
 from kexpwa.models.sync import ChangeCounter
 
@@ -74,6 +76,11 @@ async def purge(horizon_days: int, *, now: datetime | None = None) -> Purged:
                 highest = max([highest, *(int(str(n)) for n in numbers)])
                 await (
                     RecordVersion.filter(kind=kind.name, record_id__in=chunk)
+                    .using_db(conn)
+                    .delete()
+                )
+                await (
+                    IdentifierFlag.filter(record_kind=kind.name, record_id__in=chunk)
                     .using_db(conn)
                     .delete()
                 )

@@ -14,7 +14,7 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from kexpwa.domain import changes, registry
+from kexpwa.domain import changes, flags, registry
 from kexpwa.domain.changes import Applied
 from kexpwa.domain.errors import ChangeError, Invalid, NotFound, Stale, UnknownField
 from kexpwa.domain.kinds import Context, Kind
@@ -53,13 +53,15 @@ def snapshot(kind: Kind, record: Record) -> dict[str, Any]:
 
 async def _share(ctx: Context, kind: Kind, mutation: Mutation, conn: BaseDBAsyncClient) -> Applied:
     data = mutation.data or {}
-    extra = sorted(set(data) - set(kind.share_fields))
+    # A share may carry the owner's "Save anyway" (kexpwa.domain.flags): sharing an entry
+    # with unresolved identifier flags is refused without it.
+    extra = sorted(set(data) - set(kind.share_fields) - {flags.SAVE_ANYWAY})
     if extra:
         raise UnknownField(
             f"A share changes only sharing choices; {extra[0][:40]!r} is not one.",
             {name[:40]: "Not a sharing choice." for name in extra[:10]},
         )
-    if not data:
+    if not set(data) & set(kind.share_fields):
         raise Invalid("A share needs at least one sharing choice.")
     # Locked for the rest of the transaction, so the version passed on is still current.
     current = (
@@ -102,7 +104,11 @@ async def _change(ctx: Context, kind: Kind, mutation: Mutation, conn: BaseDBAsyn
     if mutation.base_mutation_id is not None and mutation.action in ("upsert", "delete"):
         base = await _chained_base(ctx, kind, mutation, conn)
     if mutation.action == "upsert":
-        return await changes.upsert(ctx, kind.name, mutation.record_id, mutation.data or {}, base)
+        # New text with sharing on and unresolved identifiers: the text is applied and
+        # sharing held off (the result says so), never the whole change refused.
+        return await changes.upsert(
+            ctx, kind.name, mutation.record_id, mutation.data or {}, base, hold_sharing=True
+        )
     if mutation.action == "delete":
         return await changes.delete(ctx, kind.name, mutation.record_id, base)
     if mutation.action == "restore":
@@ -151,4 +157,11 @@ async def apply(
         return rejected("invalid", UNREADABLE)
     if mutation.action in ("upsert", "delete") and mutation.record_id in conflicted:
         await conflicts.resolve(ctx, mutation, client_id, conn)
-    return {"status": "applied", "record_id": str(mutation.record_id), "version": applied.version}
+    result: Result = {
+        "status": "applied",
+        "record_id": str(mutation.record_id),
+        "version": applied.version,
+    }
+    if applied.sharing_held:
+        result["sharing_held"] = list(applied.sharing_held)
+    return result

@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from kexpwa.domain import changes, queries, registry
+from kexpwa.domain import changes, flags, queries, registry
 from kexpwa.domain.errors import Gone, Invalid, NotFound, Stale
 from kexpwa.domain.kinds import Context, Kind
 from kexpwa.domain.text import today_utc
@@ -134,6 +134,8 @@ async def list_page(request: Request, area: Area, extra: dict[str, Any]) -> Resp
         if page.page < page.pages
         else "",
         "summary": area.summary,
+        # Entries with unresolved identifier flags wear a badge (templates/capture/_flagged.html).
+        "flagged": await flags.flagged(owner, area.kind, (r.id for r in page.items)),
         **extra,
     }
     return render(request, area.template("list"), context, partial=area.template("_list"))
@@ -161,11 +163,24 @@ async def render_form(
         "message": message,
         "conflict": conflict,
         "is_new": is_new,
+        "identifiers": await _identifiers(request, area, rid, values, bool(errors) or is_new),
+        "names_note": flags.NAMES_NOTE,
+        "save_anyway_choices": flags.CHOICES,
         "action": request.url_for(area.name("save"), id=rid),
         "max_date": (today_utc() + timedelta(days=1)).isoformat(),
         **await area.extras(request, values),
     }
     return render(request, area.template("form"), context, status_code=status)
+
+
+async def _identifiers(
+    request: Request, area: Area, rid: uuid.UUID | str, values: dict[str, Any], unsaved: bool
+) -> list[flags.Shown]:
+    """The identifier panel's findings: the stored flags of a saved record, or those of the
+    values on screen when they are not saved (a form sent back with a problem)."""
+    if unsaved or not isinstance(rid, uuid.UUID):
+        return flags.preview(area.spec, values)
+    return await flags.of_record(owner_of(request), area.kind, rid)
 
 
 async def new_form(request: Request, area: Area, values: dict[str, Any] | None = None) -> Response:

@@ -18,7 +18,7 @@ from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-from kexpwa.domain import registry
+from kexpwa.domain import flags, registry
 
 # Domain error keys that are shown on another form field.
 SHOWN_ON = {"minutes": "duration"}
@@ -44,6 +44,10 @@ def to_data(kind_name: str, form: FormData) -> dict[str, Any]:
         data[name] = form.get(name) == "true"
     for name in spec.lists:
         data[name] = [v for v in form.getlist(name) if isinstance(v, str)]
+    # "Save anyway" from the identifier warning (kexpwa.domain.flags); absent or empty: none.
+    save_anyway = form.get(flags.SAVE_ANYWAY)
+    if isinstance(save_anyway, str) and save_anyway:
+        data[flags.SAVE_ANYWAY] = save_anyway
     for name in spec.maps:
         prefix = f"{name}."
         data[name] = {

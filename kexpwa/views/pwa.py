@@ -9,7 +9,8 @@ import json
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from kexpwa.domain import registry
+from kexpwa.domain import flags, registry
+from kexpwa.web.access import principal_of
 from kexpwa.web.assets import assets
 from kexpwa.web.client import client_config
 from kexpwa.web.templating import render
@@ -103,4 +104,18 @@ async def device(request: Request) -> Response:
 
 
 async def attention(request: Request) -> Response:
-    return render(request, "pwa/attention.html")
+    """The tray (tray.js, from this device's store) and, from the server, the person's entries
+    whose identifier flags wait for them ("Check for identifiers")."""
+    kinds = request.app.state.client_kinds
+    checks = []
+    for kind, record in await flags.to_check(principal_of(request).id):
+        data = kind.serialize(record)
+        described = kinds.get(kind.name)
+        label_fields = described.label if described else ()
+        name = next((str(data[f]) for f in label_fields if data.get(f)), kind.label.capitalize())
+        route = described.edit_route if described else ""
+        url = request.url_for(route, id=record.id) if route else None
+        checks.append({"kind": kind.label.capitalize(), "name": name, "url": url})
+    return render(
+        request, "pwa/attention.html", {"identifier_checks": checks, "names_note": flags.NAMES_NOTE}
+    )

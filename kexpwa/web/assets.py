@@ -32,6 +32,8 @@ BUNDLES: dict[str, tuple[str, ...]] = {
             "drafts",
             "dates",
             "checks",
+            "identifiers",
+            "idcheck",
             "unfinished",
             "records",
             "forms",

@@ -2,7 +2,8 @@
 for its caches, and the client config written into every page as inert JSON (``#kx-config``).
 
 The per-kind facts come from the record kinds' descriptions (kexpwa.domain.kinds); the app
-factory hands them over as :class:`ClientKind` values in ``app.state.client_kinds``, so this
+factory hands them over as :class:`ClientKind` values in ``app.state.client_kinds``, and the
+identifier rules (kexpwa.domain.identifiers.rules) in ``app.state.client_identifiers``, so this
 module needs nothing above ``web/``.
 """
 
@@ -36,6 +37,9 @@ class ClientKind:
     checks: Mapping[str, Any] = field(default_factory=dict)
     edit_route: str = ""
     form_route: str = ""
+    # Form fields the phone scans for identifiers before it saves (page/idcheck.js); a name
+    # ending in "." is a prefix ("sections." for every section of a journal entry).
+    scanned: tuple[str, ...] = ()
 
 
 ID_MARK = "{id}"  # in the client config's edit paths: the record's id goes there
@@ -79,17 +83,20 @@ def _build(request: Request) -> dict[str, Any]:
                 **kind.checks,
                 "edit": edit_path_of(request, kind.edit_route),
                 "form": path_of(request, kind.form_route) if kind.form_route else None,
+                "scanned": list(kind.scanned),
             }
     return {
         "sw": path_of(request, "service_worker"),
         "login": path_of(request, "login"),
         "kinds": described,
+        "identifiers": getattr(request.app.state, "client_identifiers", None),
     }
 
 
 def client_config(request: Request) -> dict[str, Any]:
     """``{"sw", "login", "kinds": {kind: {"list": path, "label": [field, ...], "limits":
-    {field: characters}, ..., "edit": "/notes/{id}/edit", "form": "/notes/offline-edit"}}}``.
+    {field: characters}, ..., "edit": "/notes/{id}/edit", "form": "/notes/offline-edit"}},
+    "identifiers": the rules page/identifiers.js scans by}``.
     Built once per router (it holds only paths and the kinds' fixed rules), not on every
     render."""
     router = request.scope.get("router")
