@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
-from kexpwa.domain import journal_templates, refs
+from kexpwa.domain import journal_templates, refs, tally
 from kexpwa.domain import text as t
 from kexpwa.domain.kinds import Context, Form, Kind, Rule
 from kexpwa.domain.validation import Collector, an_id, merged, tag_text
@@ -119,6 +119,7 @@ KIND = Kind(
     client_label=("title",),
     share_fields={"share_lead": "lead", "share_research": "research"},
     lead=Rule.SHARED,
+    tally=tally.note_like("journal"),
     research=Rule.SHARED,
     filters=("tag",),
     references=(refs.QUICK_NOTE,),

@@ -8,5 +8,6 @@ AUTHORITY_MODULES = [
     "kexpwa.models.sync",
     "kexpwa.models.push",
     "kexpwa.models.jobs",
+    "kexpwa.models.reading",
 ]
 DIRECTORY_MODULES = ["kexpwa.models.directory"]
