@@ -30,7 +30,7 @@ class WeekTally(Model):
     id = fields.BigIntField(primary_key=True)
     owner_id = fields.UUIDField()
     week = fields.DateField()
-    bucket = fields.CharField(max_length=8)
+    bucket = fields.CharField(max_length=16)
     entries = fields.IntField(default=0)
     minutes = fields.BigIntField(default=0)
 

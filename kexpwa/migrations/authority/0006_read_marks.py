@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
                 ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
                 ('owner_id', fields.UUIDField()),
                 ('week', fields.DateField()),
-                ('bucket', fields.CharField(max_length=8)),
+                ('bucket', fields.CharField(max_length=16)),
                 ('entries', fields.IntField(default=0)),
                 ('minutes', fields.BigIntField(default=0)),
             ],
