@@ -171,18 +171,22 @@ def _merge_key(row: dict[str, Any]) -> tuple[Any, ...]:
     return (row["date"], row.get("time") or "", row["created_at"], str(row["id"]))
 
 
-async def merged_page(bases: Sequence[tuple[Kind, QuerySet[Record]]], filters: Filters) -> Page:
+async def merged_page(
+    bases: Sequence[tuple[Kind, QuerySet[Record]]], filters: Filters, total: int | None = None
+) -> Page:
     """One page over several kinds' rows at once (each ``base`` a kind's readable rows, all
     ordered newest first by date), searched with each kind's search fields. Costs two
     queries per kind: its count and the keys of its first rows up to this page, then one per
-    kind holding rows of the page, whatever the number of entries."""
+    kind holding rows of the page, whatever the number of entries. ``total``, when the caller
+    knows how many rows there are, saves the counts."""
     queried = [
         (kind, _filtered(kind, base, replace(filters, project_id=None, tag="")))
         for kind, base in bases
     ]
-    total = 0
-    for _, query in queried:
-        total += await query.count()
+    if total is None:  # the caller may know it already (a lead's list: the weekly tallies)
+        total = 0
+        for _, query in queried:
+            total += await query.count()
     pages = max(1, -(-total // PER_PAGE))
     number = min(filters.page, pages)
     wanted = number * PER_PAGE

@@ -187,3 +187,16 @@ async def current_stages(owners: list[uuid.UUID]) -> dict[uuid.UUID, str]:
     if not owners:
         return {}
     return {uid: str(project["stage"]) for uid, project in (await _projects(owners)).items()}
+
+
+async def shared_total(owners: list[uuid.UUID], kinds: list[str]) -> int:
+    """How many live entries of these kinds the owners share with their lead now, from the
+    weekly tallies (one query; the shared list's count when nothing is searched)."""
+    if not owners or not kinds:
+        return 0
+    rows = await (
+        WeekTally.filter(owner_id__in=owners, bucket__in=[f"{k}_lead" for k in kinds])
+        .annotate(n=Sum("entries"))
+        .values("n")
+    )
+    return sum(int(r["n"] or 0) for r in rows)

@@ -80,18 +80,25 @@ async def _shared_page(
     reader: vis.Reader | None, owner_id: uuid.UUID | None, filters: SharedFilters
 ) -> queries.Page:
     bases = []
+    owners = [filters.who] if filters.who else None
     for kind in vis.lead_kinds():
         if filters.kind and kind.name != filters.kind:
             continue
         if reader is not None:
-            owners = [filters.who] if filters.who else None
             where = vis.shared_with_lead(reader, kind, owners)
         else:
             assert owner_id is not None
             where = vis.own_shared_with_lead(owner_id, kind)
         bases.append((kind, kind.model.filter(where)))
     plain = queries.Filters(q=filters.q, page=filters.page)
-    return await queries.merged_page(bases, plain)
+    total = None
+    if not filters.q:  # without a search, the weekly tallies know how many (no row count)
+        if reader is not None:
+            whose = [m for m in vis.counted_by_lead(reader) if owners is None or m in owners]
+        else:
+            whose = [owner_id] if owner_id is not None else []
+        total = await team.shared_total(whose, [kind.name for kind, _ in bases])
+    return await queries.merged_page(bases, plain, total)
 
 
 def _pager(
