@@ -95,7 +95,7 @@ def _expected(
         else:
             c[f"total_{e['kind']}"] += 1
             c["shared"] += e["flag"]
-            if e["date"] >= today.replace(day=1):
+            if e["date"].replace(day=1) == today.replace(day=1):
                 c[f"month_{e['kind']}"] += 1
     return {uid: dict(c) for uid, c in rows.items()}, week
 

@@ -1,5 +1,7 @@
-"""Each member's weekly tallies: how many notes and journal entries (and how many shared with
-their lead), and minutes of work and own time, per week of the entry's date.
+"""Each member's tallies: how many notes and journal entries (and how many shared with their
+lead), and minutes of work and own time, per week of the entry's date; and, for the entry
+counts, per calendar month (``note_m``, ``journal_m`` on the month's first day) and in total
+(on :data:`ALL_TIME`), so that the overview reads a row per member instead of summing weeks.
 
 The team overview and its charts read these few hundred rows instead of every entry. They are
 kept by the one change path (:mod:`kexpwa.domain.changes`) inside the record's transaction,
@@ -44,6 +46,21 @@ def note_like(name: str) -> Any:
     return tally
 
 
+ALL_TIME = date(1900, 1, 1)  # the ``week`` of the all-time rows (entries are from 2000 on)
+MONTHLY = frozenset({"note", "journal"})  # buckets also counted per calendar month
+COUNTED = frozenset({"note", "journal", "note_lead", "journal_lead"})  # and in total
+
+
+def keys_of(owner_id: uuid.UUID, bucket: str, day: date) -> list[Key]:
+    """The rows an entry of ``bucket`` dated ``day`` counts in."""
+    found = [(owner_id, monday_of(day), bucket)]
+    if bucket in MONTHLY:
+        found.append((owner_id, day.replace(day=1), f"{bucket}_m"))
+    if bucket in COUNTED:
+        found.append((owner_id, ALL_TIME, bucket))
+    return found
+
+
 def delta(
     owner_id: uuid.UUID, before: Iterable[Entry], after: Iterable[Entry]
 ) -> dict[Key, tuple[int, int]]:
@@ -52,9 +69,9 @@ def delta(
     minutes: Counter[Key] = Counter()
     for sign, entries in ((-1, before), (1, after)):
         for bucket, day, mins in entries:
-            key = (owner_id, monday_of(day), bucket)
-            counts[key] += sign
-            minutes[key] += sign * mins
+            for key in keys_of(owner_id, bucket, day):
+                counts[key] += sign
+                minutes[key] += sign * mins
     keys = set(counts) | set(minutes)
     return {k: (counts[k], minutes[k]) for k in sorted(keys) if counts[k] or minutes[k]}
 
@@ -120,14 +137,15 @@ async def rebuild(conn: BaseDBAsyncClient) -> None:
         )
         for row in rows:
             owner = uuid.UUID(str(row["owner_id"]))
-            week = monday_of(_day(row["date"]))
+            day = _day(row["date"])
             n, m, flag = int(row["n"]), int(row["m"] or 0), bool(row["flag"])
             buckets = [("own" if flag else "work")] if name == "time" else [name]
             if name != "time" and flag:
                 buckets.append(f"{name}_lead")
             for bucket in buckets:
-                totals[(owner, week, bucket)] += n
-                minutes[(owner, week, bucket)] += m
+                for key in keys_of(owner, bucket, day):
+                    totals[key] += n
+                    minutes[key] += m
     sql, postgres = _sql(conn)
     for (owner, week, bucket), n in sorted(totals.items()):
         params: list[Any] = (

@@ -13,21 +13,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from tortoise.functions import Count, Max, Sum
+from tortoise.expressions import Q
+from tortoise.functions import Max, Sum
 
-from kexpwa.domain import days, reading, stages, visibility
+from kexpwa.domain import days, reading, stages, tally, visibility
 from kexpwa.domain.visibility import Reader
 from kexpwa.models.account import Role
 from kexpwa.models.reading import WeekTally
-from kexpwa.models.records import JournalEntry, Note, Project, ProjectStageChange
+from kexpwa.models.records import Project, ProjectStageChange
 from kexpwa.models.sync import SyncClient
 
 # Queries for a lead's overview: the reader (teams, members), projects, stage dates, tallies
-# (totals, last 4 weeks), this month's notes and journal entries, last syncs, read marks (one
+# (counts in total and this month; minutes of the last 4 weeks), last syncs, read marks (one
 # per kind the lead reads). Asserted by tests/test_team_overview.py.
-OVERVIEW_QUERIES = 11
+OVERVIEW_QUERIES = 9
 RECENT_WEEKS = 4
-COUNTED = (("note", Note), ("journal", JournalEntry))
+COUNTED = ("note", "journal")
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class MemberRow:
     stage: str  # "plan", "do", "analyse", "exchange", or "" for no project
     substep: str
     stage_since: datetime | None  # when the project reached its stage
-    month: Mapping[str, int]  # {"note": n, "journal": n} dated this month
+    month: Mapping[str, int]  # {"note": n, "journal": n} dated this calendar month
     total: Mapping[str, int]  # {"note": n, "journal": n}, live, private ones included
     work: int  # minutes of work time in the last 4 weeks (this week and the 3 before)
     own: int  # minutes of own time in the same weeks
@@ -83,39 +84,25 @@ async def _stage_since(owners: list[uuid.UUID]) -> dict[uuid.UUID, datetime]:
 
 
 async def _tallies(
-    owners: list[uuid.UUID], since: date
+    owners: list[uuid.UUID], today: date
 ) -> tuple[dict[tuple[uuid.UUID, str], int], dict[tuple[uuid.UUID, str], int]]:
-    totals = await (
-        WeekTally.filter(owner_id__in=owners)
-        .annotate(n=Sum("entries"))
-        .group_by("owner_id", "bucket")
-        .values("owner_id", "bucket", "n")
-    )
+    """(entries in total and this month, per member and bucket; minutes of the last 4 weeks)."""
+    month = days.month_start(today)
+    totals = await WeekTally.filter(
+        Q(week=tally.ALL_TIME) | Q(week=month, bucket__in=["note_m", "journal_m"]),
+        owner_id__in=owners,
+    ).values("owner_id", "bucket", "entries")
+    first = days.last_weeks(today, RECENT_WEEKS)[0]
     recent = await (
-        WeekTally.filter(owner_id__in=owners, week__gte=since, bucket__in=["work", "own"])
+        WeekTally.filter(owner_id__in=owners, week__gte=first, bucket__in=["work", "own"])
         .annotate(m=Sum("minutes"))
         .group_by("owner_id", "bucket")
         .values("owner_id", "bucket", "m")
     )
     return (
-        {(_uuid(r["owner_id"]), r["bucket"]): int(r["n"] or 0) for r in totals},
+        {(_uuid(r["owner_id"]), r["bucket"]): int(r["entries"] or 0) for r in totals},
         {(_uuid(r["owner_id"]), r["bucket"]): int(r["m"] or 0) for r in recent},
     )
-
-
-async def _this_month(owners: list[uuid.UUID], today: date) -> dict[tuple[uuid.UUID, str], int]:
-    counts: dict[tuple[uuid.UUID, str], int] = {}
-    for name, model in COUNTED:
-        rows = await (
-            model.filter(
-                owner_id__in=owners, deleted_at__isnull=True, date__gte=days.month_start(today)
-            )
-            .annotate(n=Count("id"))
-            .group_by("owner_id")
-            .values("owner_id", "n")
-        )
-        counts.update({(_uuid(r["owner_id"]), name): int(r["n"]) for r in rows})
-    return counts
 
 
 async def _last_syncs(owners: list[uuid.UUID]) -> dict[uuid.UUID, datetime]:
@@ -141,9 +128,7 @@ async def rows(
         return []
     projects = await _projects(owners)
     since = await _stage_since(owners)
-    first_week = days.last_weeks(today, RECENT_WEEKS)[0]
-    totals, recent = await _tallies(owners, first_week)
-    month = await _this_month(owners, today)
+    totals, recent = await _tallies(owners, today)
     syncs = await _last_syncs(owners)
     read = await reading.read_by_owner(reader) if reader is not None else {}
     moment = now or datetime.now(UTC)
@@ -151,7 +136,7 @@ async def rows(
     for uid, name in sorted(members.items(), key=lambda item: (item[1].lower(), str(item[0]))):
         project = projects.get(uid)
         last = syncs.get(uid)
-        shared = sum(totals.get((uid, f"{kind}_lead"), 0) for kind, _ in COUNTED)
+        shared = sum(totals.get((uid, f"{kind}_lead"), 0) for kind in COUNTED)
         result.append(
             MemberRow(
                 id=uid,
@@ -160,8 +145,8 @@ async def rows(
                 stage=str(project["stage"]) if project else "",
                 substep=str(project["substep"]) if project else "",
                 stage_since=since.get(_uuid(project["id"])) if project else None,
-                month={kind: month.get((uid, kind), 0) for kind, _ in COUNTED},
-                total={kind: totals.get((uid, kind), 0) for kind, _ in COUNTED},
+                month={kind: totals.get((uid, f"{kind}_m"), 0) for kind in COUNTED},
+                total={kind: totals.get((uid, kind), 0) for kind in COUNTED},
                 work=recent.get((uid, "work"), 0),
                 own=recent.get((uid, "own"), 0),
                 last_sync=last,
@@ -195,7 +180,9 @@ async def shared_total(owners: list[uuid.UUID], kinds: list[str]) -> int:
     if not owners or not kinds:
         return 0
     rows = await (
-        WeekTally.filter(owner_id__in=owners, bucket__in=[f"{k}_lead" for k in kinds])
+        WeekTally.filter(
+            owner_id__in=owners, week=tally.ALL_TIME, bucket__in=[f"{k}_lead" for k in kinds]
+        )
         .annotate(n=Sum("entries"))
         .values("n")
     )
