@@ -32,7 +32,7 @@ from kexpwa import config as config_module
 from kexpwa import db, tenancy
 from kexpwa import settings as settings_module
 from kexpwa.app import create_app
-from kexpwa.domain.text import today_utc
+from kexpwa.domain import days
 from kexpwa.models.account import User
 from kexpwa.models.records import Note, TimeEntry
 from kexpwa.settings import DEFAULT_ACTIVITIES, DEFAULT_CPL_TAGS
@@ -92,7 +92,7 @@ async def _take_change_numbers(conn: BaseDBAsyncClient, count: int) -> range:
 async def add_entries(user: User, count: int) -> None:
     """``count`` notes and ``count`` time entries for ``user``, spread over the past years.
     Written in bulk (the change path would take minutes); the rows are what it would write."""
-    today = today_utc()
+    today = days.today()
     async with in_transaction(tenancy.alias(AUTHORITY)) as conn:
         numbers = iter(await _take_change_numbers(conn, 2 * count))
         notes, times = [], []

@@ -169,6 +169,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("undo_days", "KEXPWA_UNDO_DAYS", 30, "How long a deleted entry can be restored.", _int),
     Setting(
+        "stale_sync_days",
+        "KEXPWA_STALE_SYNC_DAYS",
+        14,
+        "A team lead's overview flags a member not synced for this many days.",
+        _int,
+    ),
+    Setting(
         "offline_horizon_days",
         "KEXPWA_OFFLINE_HORIZON_DAYS",
         90,
@@ -225,6 +232,7 @@ class Settings:
     activities: tuple[str, ...]
     cpl_tags: tuple[str, ...]
     undo_days: int
+    stale_sync_days: int
     offline_horizon_days: int
     sync_max_mutations: int
     password_hash_profile: str

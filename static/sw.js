@@ -107,6 +107,13 @@ function offlineEdit(url) {
   }).catch(function () { return undefined; });
 }
 
+function forget(response, url) {
+  var named = response.headers.get("X-Kexpwa-User");
+  (named ? Promise.resolve(named) : known()).then(function (key) {
+    if (key) return caches.open(PAGE_PREFIX + key).then(function (c) { return c.delete(url.pathname + url.search); });
+  }).catch(function () { /* nothing cached */ });
+}
+
 function navigate(request) {
   var url = new URL(request.url);
   var network = fetch(request).then(function (response) {
@@ -120,6 +127,9 @@ function navigate(request) {
         caches.open(PAGE_PREFIX + key).then(function (cache) { cache.put(url.pathname + url.search, copy); });
       }
     }
+    // A page the server no longer shows this person (an entry no longer shared with them, or
+    // gone) leaves their page cache, so it is not served offline later.
+    if ((response.status === 404 || response.status === 403) && response.type === "basic") forget(response, url);
     // An entry still waiting to sync is not on the server yet: open it from the device.
     if (response.status === 404) return offlineEdit(url).then(function (page) { return page || response; });
     return response;
@@ -164,6 +174,9 @@ function warm(owner, urls) {
       // A redirect (to sign-in, after a sign-out meanwhile) is not followed: fetching the
       // sign-in page would give the browser a new sign-in token under the form being filled.
       return fetch(path, { credentials: "same-origin", redirect: "manual" }).then(function (response) {
+        // No longer shown to this person (an entry unshared since): drop the old copy.
+        if ((response.status === 404 || response.status === 403) &&
+            response.headers.get("X-Kexpwa-User") === owner) return cache.delete(path);
         // Only pages rendered for this person: a session that changed meanwhile stores nothing.
         if (response.headers.get("X-Kexpwa-User") === owner &&
             cacheable(new URL(path, self.location.origin), response)) return cache.put(path, response);

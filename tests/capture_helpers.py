@@ -11,10 +11,9 @@ from typing import Any
 
 from kexpwa import settings as settings_module
 from kexpwa import tenancy
-from kexpwa.domain import changes
+from kexpwa.domain import changes, days
 from kexpwa.domain.kinds import Context
 from kexpwa.domain.registry import get
-from kexpwa.domain.text import today_utc
 from kexpwa.models.account import Role
 from tests import support
 from tests.conftest import Client
@@ -22,7 +21,7 @@ from tests.support import Made, UserFactory
 
 HX = {"HX-Request": "true"}
 SETTINGS = settings_module.load({})
-TODAY = today_utc()
+TODAY = days.today()
 ACTIVITY = SETTINGS.activities[0]
 TAG = SETTINGS.cpl_tags[5]
 # Where each kind's records live, and its form's save route.

@@ -47,7 +47,7 @@ ODD: list[str | bytes] = [
 GATES = {"id", "version", "from", "cursor", "limit"}
 PLAUSIBLE = ["Home visit", "2026-11-20", "09:30", "1", "2", "true", "do", "gibbs", "1h 30",
              "Reflection group", "Juggling", "resolved", "200", "about_me",
-             "CHI 1503901009 at EH6 4AB"]  # fmt: skip
+             "CHI 1503901009 at EH6 4AB", "note", "journal"]  # fmt: skip
 HEADERS: dict[str, list[bytes]] = {
     "accept": [b"application/json", b"text/html", b"*/*", b"\xff", b"", b"application/json;q=x"],
     "accept-encoding": [b"gzip", b"br;q=2", b"gzip;q=NaN", b"\xff" * 20, b"identity;q=0"],
@@ -135,7 +135,9 @@ class Generator:
         for name, convertor in route.param_convertors.items():
             pool = own if own and self.rng.random() < 0.8 else [i for _, i in self.ids]
             pick = self.rng.choice([*pool, str(uuid.uuid4())])
-            filled[name] = pick if isinstance(convertor, UUIDConvertor) else _enc(self.value())
+            # A text segment (``/team/entries/{kind}/...``) stays short, as a query value does.
+            text = _enc(self.value()[:100])
+            filled[name] = pick if isinstance(convertor, UUIDConvertor) else text
         path = template.format(**filled)
         if query:  # a URL stays under 8 KB or so, as servers and proxies allow
             path += "?" + "&".join(f"{_enc(k)}={_enc(v[:100])}" for k, v in query)

@@ -1,4 +1,4 @@
-"""My team: a lead sees each member's work and own time this week, and nothing else."""
+"""My team: a lead sees each member's work and own time, and nothing else they wrote."""
 
 from __future__ import annotations
 
@@ -41,8 +41,8 @@ async def test_lead_sees_work_and_own_time_per_member(
     response = await client.get("/team")
     assert response.status_code == 200
     assert client.template.template == "team/index.html"
-    members = client.template.context["members"]
-    assert [(m.name, m.work, m.own) for m in members] == [("pat", 45, 90)]
+    rows = client.template.context["rows"]
+    assert [(m.name, m.work, m.own) for m in rows] == [("pat", 45, 90)]
     assert "private words" not in response.text and "zed" not in response.text
 
 

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kexpwa.domain import days
 from kexpwa.domain import text as t
 from kexpwa.domain.validation import an_id
 from kexpwa.settings import DEFAULT_CPL_TAGS
@@ -64,12 +65,12 @@ def test_required_text_must_have_something(value: str) -> None:
         t.one_line(value, label="Title", max_length=200, required=True)
 
 
-@given(st.dates(min_value=date(2000, 1, 1), max_value=t.today_utc() + timedelta(days=1)))
+@given(st.dates(min_value=date(2000, 1, 1), max_value=days.today() + timedelta(days=1)))
 def test_dates_up_to_tomorrow_are_accepted(day: date) -> None:
     assert t.a_date(day.isoformat(), label="Date") == day
 
 
-@given(st.dates(min_value=t.today_utc() + timedelta(days=2)))
+@given(st.dates(min_value=days.today() + timedelta(days=2)))
 def test_dates_further_ahead_are_refused(day: date) -> None:
     with pytest.raises(t.FieldError, match="more than a day in the future"):
         t.a_date(day.isoformat(), label="Date")

@@ -20,7 +20,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from kexpwa import tenancy
-from kexpwa.domain import flags
+from kexpwa.domain import flags, tally
 from kexpwa.domain.errors import Gone, NotFound, Stale, UnknownField
 from kexpwa.domain.kinds import Context, Kind
 from kexpwa.domain.registry import kind_of
@@ -133,6 +133,7 @@ async def upsert(
             await _record_sharing(kind, record, {}, ctx, conn)
             if kind.after_change is not None:
                 await kind.after_change(record, None, conn)
+            await tally.apply(conn, record.owner_id, (), tally.of(kind, record))
             await _stamp(kind, record, conn)
             return Applied(kind.name, record, created=True, sharing_held=tuple(held))
         if base_version != current.version:
@@ -149,6 +150,7 @@ async def upsert(
             return Applied(kind.name, current)  # nothing changed: no new version
         sharing_before = {f: bool(getattr(current, f)) for f in kind.share_fields}
         before = kind.serialize(current)
+        counted = tally.of(kind, current)
         await _keep_version(kind, current, before, conn)
         for name, value in values.items():
             setattr(current, name, value)
@@ -158,6 +160,7 @@ async def upsert(
         await _record_sharing(kind, current, sharing_before, ctx, conn)
         if kind.after_change is not None:
             await kind.after_change(current, before, conn)
+        await tally.apply(conn, current.owner_id, counted, tally.of(kind, current))
         await _stamp(kind, current, conn)
         return Applied(kind.name, current, sharing_held=tuple(held))
 
@@ -206,6 +209,7 @@ async def delete(ctx: Context, kind_name: str, record_id: uuid.UUID, base_versio
         if base_version != current.version:
             raise Stale(current, current.version)
         await _keep_version(kind, current, kind.serialize(current), conn)
+        await tally.apply(conn, current.owner_id, tally.of(kind, current), ())
         current.deleted_at = datetime.now(UTC)
         current.version += 1
         current.change_no = await _change_no(kind, current, conn)
@@ -225,6 +229,7 @@ async def restore(ctx: Context, kind_name: str, record_id: uuid.UUID) -> Applied
                 f"Deleted entries can be restored for {ctx.undo_days} days; this one is older."
             )
         current.deleted_at = None
+        await tally.apply(conn, current.owner_id, (), tally.of(kind, current))
         current.version += 1
         current.change_no = await _change_no(kind, current, conn)
         await current.save(using_db=conn)

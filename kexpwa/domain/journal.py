@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
-from kexpwa.domain import journal_templates, refs
+from kexpwa.domain import journal_templates, refs, tally
 from kexpwa.domain import text as t
 from kexpwa.domain.kinds import Context, Form, Kind, Rule
 from kexpwa.domain.validation import Collector, an_id, merged, tag_text
@@ -120,6 +120,7 @@ KIND = Kind(
     share_fields={"share_lead": "lead", "share_research": "research"},
     scanned=("title", "sections"),
     lead=Rule.SHARED,
+    tally=tally.note_like("journal"),
     research=Rule.SHARED,
     filters=("tag",),
     references=(refs.QUICK_NOTE,),

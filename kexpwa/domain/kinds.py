@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from enum import Enum
 from typing import Any
 
@@ -70,6 +71,9 @@ Validator = Callable[[Mapping[str, Any], Any, Context], Awaitable[dict[str, Any]
 # After a record is saved and before its change number is taken: (record, its values before
 # the change or None when new, the transaction). Runs inside the change's transaction.
 AfterChange = Callable[[Any, Mapping[str, Any] | None, BaseDBAsyncClient], Awaitable[None]]
+# What a live record adds to its owner's weekly tallies (kexpwa.domain.tally): (bucket, the
+# record's date, minutes) for each bucket it counts in.
+Tally = Callable[[Any], tuple[tuple[str, date, int], ...]]
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,7 @@ class Kind:
     # the phone before it saves; a mapping field (the journal's sections) is scanned key by key.
     scanned: tuple[str, ...] = ()
     after_change: AfterChange | None = None
+    tally: Tally | None = None
 
     def share_field(self, audience: str) -> str | None:
         """The yes/no field by which the owner shares a record with ``audience``, if any."""

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
-from kexpwa.domain import refs
+from kexpwa.domain import refs, tally
 from kexpwa.domain import text as t
 from kexpwa.domain.kinds import Context, Form, Kind, Rule
 from kexpwa.domain.validation import Collector, an_id, merged, tag_text
@@ -68,6 +68,7 @@ KIND = Kind(
     client_label=("title",),
     share_fields={"share_lead": "lead", "share_research": "research"},
     lead=Rule.SHARED,
+    tally=tally.note_like("note"),
     research=Rule.SHARED,
     filters=("project", "tag"),
     references=(refs.PROJECT,),

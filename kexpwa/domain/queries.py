@@ -8,7 +8,8 @@ Each list costs a fixed number of queries (a count and a page), whatever the num
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -16,7 +17,7 @@ from tortoise.expressions import Q
 from tortoise.functions import Sum
 from tortoise.queryset import QuerySet
 
-from kexpwa.domain import registry
+from kexpwa.domain import days, registry
 from kexpwa.domain.kinds import Kind
 from kexpwa.domain.text import without_bad
 from kexpwa.models.records import JournalEntry, Project, ProjectStageChange, Record, TimeEntry
@@ -135,8 +136,8 @@ async def counts(owner_id: uuid.UUID) -> dict[str, int]:
 
 
 def week_of(day: date) -> tuple[date, date]:
-    monday = day - timedelta(days=day.weekday())
-    return monday, monday + timedelta(days=6)
+    """The Monday and Sunday of ``day``'s week (see kexpwa.domain.days)."""
+    return days.week_of(day)
 
 
 async def time_totals(owner_ids: list[uuid.UUID], start: date, end: date) -> dict[str, int]:
@@ -154,3 +155,57 @@ async def time_totals(owner_ids: list[uuid.UUID], start: date, end: date) -> dic
         totals["own" if row["own_time"] else "work"] += int(row["total"] or 0)
     totals["all"] = totals["work"] + totals["own"]
     return totals
+
+
+@dataclass(frozen=True)
+class Item:
+    """One row of a list over several kinds."""
+
+    kind: Kind
+    record: Record
+
+
+def _merge_key(row: dict[str, Any]) -> tuple[Any, ...]:
+    # Notes and journal entries alike: newest date, then time of day (journal entries have
+    # none), then when written, then id: the same order as each kind's query plus ``-id``.
+    return (row["date"], row.get("time") or "", row["created_at"], str(row["id"]))
+
+
+async def merged_page(
+    bases: Sequence[tuple[Kind, QuerySet[Record]]], filters: Filters, total: int | None = None
+) -> Page:
+    """One page over several kinds' rows at once (each ``base`` a kind's readable rows, all
+    ordered newest first by date), searched with each kind's search fields. Costs two
+    queries per kind: its count and the keys of its first rows up to this page, then one per
+    kind holding rows of the page, whatever the number of entries. ``total``, when the caller
+    knows how many rows there are, saves the counts."""
+    queried = [
+        (kind, _filtered(kind, base, replace(filters, project_id=None, tag="")))
+        for kind, base in bases
+    ]
+    if total is None:  # the caller may know it already (a lead's list: the weekly tallies)
+        total = 0
+        for _, query in queried:
+            total += await query.count()
+    pages = max(1, -(-total // PER_PAGE))
+    number = min(filters.page, pages)
+    wanted = number * PER_PAGE
+    keyed: list[tuple[tuple[Any, ...], Kind, Any]] = []
+    for kind, query in queried:
+        columns = ["id", "date", "created_at", *(["time"] if "-time" in kind.order else [])]
+        rows = await query.order_by(*kind.order, "-id").limit(wanted).values(*columns)
+        keyed += [(_merge_key(row), kind, row["id"]) for row in rows]
+    keyed.sort(key=lambda item: item[0], reverse=True)
+    chosen = keyed[(number - 1) * PER_PAGE : wanted]
+    records: dict[Any, Record] = {}
+    for kind, _ in queried:
+        ids = [rid for _, k, rid in chosen if k is kind]
+        if ids:
+            for record in await kind.model.filter(id__in=ids):
+                records[(kind.name, str(record.id))] = record
+    items = [
+        Item(kind, records[(kind.name, str(rid))])
+        for _, kind, rid in chosen
+        if (kind.name, str(rid)) in records
+    ]
+    return Page(items, total, number, pages)

@@ -6,9 +6,8 @@ import uuid
 from datetime import timedelta
 
 from kexpwa import settings as settings_module
-from kexpwa.domain import changes
+from kexpwa.domain import changes, days
 from kexpwa.domain.kinds import Context
-from kexpwa.domain.text import today_utc
 from kexpwa.models.account import User
 
 
@@ -16,7 +15,7 @@ async def add_samples(user: User) -> None:
     """A project, a fieldwork note, a Fook & Gardner journal entry and some time, so a fresh
     demo shows something. Call with the user's authority bound."""
     ctx = Context.of(user, settings_module.load())
-    today = today_utc()
+    today = days.today()
     project = uuid.uuid4()
     await changes.upsert(
         ctx,

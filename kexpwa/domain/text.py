@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
+
+from kexpwa.domain import days
 
 # C0 controls except tab, newline and carriage return; DEL and C1 controls; lone surrogates
 # (what invalid UTF-8 becomes); the replacement character (what a lossy decoder leaves).
@@ -46,10 +48,6 @@ def one_line(value: object, *, label: str, max_length: int, required: bool = Fal
     return " ".join(result.split())
 
 
-def today_utc() -> date:
-    return datetime.now(UTC).date()
-
-
 def a_date(value: object, *, label: str, required: bool = True) -> date | None:
     """An ISO date (YYYY-MM-DD), no more than a day in the future."""
     if value in (None, ""):
@@ -65,7 +63,7 @@ def a_date(value: object, *, label: str, required: bool = True) -> date | None:
             raise FieldError(f"{label} must be a real date, like 2026-11-26.") from None
     else:
         raise FieldError(f"{label} must be a date, like 2026-11-26.")
-    if parsed > today_utc() + timedelta(days=1):
+    if parsed > days.today() + timedelta(days=1):
         raise FieldError(f"{label} cannot be more than a day in the future.")
     if parsed.year < 2000:
         raise FieldError(f"{label} must be in 2000 or later.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from functools import partial
 from typing import Any
 
@@ -76,6 +77,11 @@ async def validate(
     return c.done()
 
 
+def _tally(record: TimeEntry) -> tuple[tuple[str, date, int], ...]:
+    """Minutes in the week's work or own time (kexpwa.domain.tally)."""
+    return (("own" if record.own_time else "work", record.date, int(record.minutes)),)
+
+
 KIND = Kind(
     name="time",
     label="time entry",
@@ -99,6 +105,7 @@ KIND = Kind(
     # owner shares it. Research reads no time until practitioners can consent to it.
     lead=Rule.ALWAYS,
     lead_withheld={"note": "share_note_lead"},
+    tally=_tally,
     filters=("project",),
     references=(refs.PROJECT,),
 )

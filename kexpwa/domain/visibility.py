@@ -27,6 +27,7 @@ from typing import Any
 
 from tortoise.expressions import Q, Subquery
 
+from kexpwa.domain import registry
 from kexpwa.domain.kinds import Kind, Rule
 from kexpwa.models.account import Role, Team, User
 from kexpwa.models.records import Record, SharingChange
@@ -115,6 +116,51 @@ def readable(reader: Reader, kind: Kind) -> Q:
         shared: dict[str, Any] = {field: True}
         visible |= _others(reader) & Q(**shared)
     return visible & Q(deleted_at__isnull=True)
+
+
+def lead_kinds() -> tuple[Kind, ...]:
+    """The kinds a team lead reads entry by entry, when shared with them (notes, journal)."""
+    return tuple(kind for kind in registry.all_kinds() if kind.lead == Rule.SHARED)
+
+
+def shared_with_lead(reader: Reader, kind: Kind, owners: Any = None) -> Q:
+    """The live entries of ``kind`` that members of the reader's teams share with them now
+    (``owners``: only these members). Never the reader's own, never a private entry, never
+    anyone outside the teams they lead: with no members (or a kind not shared entry by
+    entry), nothing at all."""
+    field = kind.share_field("lead")
+    members = [m for m in reader.members if owners is None or m in owners]
+    if reader.role != Role.TEAM_LEAD or kind.lead != Rule.SHARED or not field or not members:
+        return Q(id__in=[])
+    shared: dict[str, Any] = {field: True}
+    return Q(owner_id__in=members, deleted_at__isnull=True, **shared)
+
+
+def own_shared_with_lead(owner_id: uuid.UUID, kind: Kind) -> Q:
+    """What a practitioner's lead may read of ``kind`` of theirs: for "What my team lead can
+    see", the same condition as :func:`shared_with_lead` seen from the owner's side."""
+    field = kind.share_field("lead")
+    if kind.lead != Rule.SHARED or not field:
+        return Q(id__in=[])
+    shared: dict[str, Any] = {field: True}
+    return Q(owner_id=owner_id, deleted_at__isnull=True, **shared)
+
+
+def counted_by_lead(reader: Reader) -> list[uuid.UUID]:
+    """Whose entries count in a lead's totals: every member of the teams they lead. Counts
+    include private entries, as numbers only (never their content): "What my team lead can
+    see" says so."""
+    return list(reader.members) if reader.role == Role.TEAM_LEAD else []
+
+
+async def leads_of(practitioner: User) -> list[str]:
+    """The names of the team leads who read this practitioner's shared entries."""
+    if practitioner.team_id is None:
+        return []
+    rows = await User.filter(
+        led_teams__id=practitioner.team_id, role=Role.TEAM_LEAD, is_active=True
+    ).values_list("display_name", flat=True)
+    return sorted(str(name) for name in rows)
 
 
 @dataclass(frozen=True)

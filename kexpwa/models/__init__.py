@@ -9,5 +9,6 @@ AUTHORITY_MODULES = [
     "kexpwa.models.push",
     "kexpwa.models.jobs",
     "kexpwa.models.flags",
+    "kexpwa.models.reading",
 ]
 DIRECTORY_MODULES = ["kexpwa.models.directory"]

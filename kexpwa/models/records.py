@@ -88,8 +88,12 @@ class Note(Record):
 
     class Meta:
         table = "note"
-        # The list: the owner's live notes, newest first (also makes the count cheap).
-        indexes = (("owner_id", "deleted_at", "date", "time", "created_at"),)
+        # The list: the owner's live notes, newest first (also makes the count cheap); the
+        # lead's shared list, newest first, with ``id`` last for a stable page order.
+        indexes = (
+            ("owner_id", "deleted_at", "date", "time", "created_at"),
+            ("share_lead", "deleted_at", "date", "time", "created_at", "id"),
+        )
 
 
 class JournalEntry(Record):
@@ -117,7 +121,10 @@ class JournalEntry(Record):
 
     class Meta:
         table = "journal_entry"
-        indexes = (("owner_id", "deleted_at", "date", "created_at"),)
+        indexes = (
+            ("owner_id", "deleted_at", "date", "created_at"),
+            ("share_lead", "deleted_at", "date", "created_at", "id"),
+        )
 
 
 class TimeEntry(Record):

@@ -19,10 +19,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from kexpwa.domain import changes, flags, queries, registry
+from kexpwa.domain import changes, days, flags, queries, registry
 from kexpwa.domain.errors import Gone, Invalid, NotFound, Stale
 from kexpwa.domain.kinds import Context, Kind
-from kexpwa.domain.text import today_utc
 from kexpwa.domain.transient import retried
 from kexpwa.models.account import User
 from kexpwa.models.records import Record
@@ -167,7 +166,7 @@ async def render_form(
         "names_note": flags.NAMES_NOTE,
         "save_anyway_choices": flags.CHOICES,
         "action": request.url_for(area.name("save"), id=rid),
-        "max_date": (today_utc() + timedelta(days=1)).isoformat(),
+        "max_date": (days.today() + timedelta(days=1)).isoformat(),
         **await area.extras(request, values),
     }
     return render(request, area.template("form"), context, status_code=status)

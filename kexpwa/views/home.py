@@ -6,8 +6,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from kexpwa import db
-from kexpwa.domain import queries
-from kexpwa.domain.text import today_utc
+from kexpwa.domain import days, queries
 from kexpwa.web.access import CAPTURE, principal_of
 from kexpwa.web.templating import render
 
@@ -20,7 +19,7 @@ async def home(request: Request) -> Response:
     totals: dict[str, int] = {}
     if captures:
         counts = await queries.counts(principal.id)
-        totals = await queries.time_totals([principal.id], *queries.week_of(today_utc()))
+        totals = await queries.time_totals([principal.id], *queries.week_of(days.today()))
     return render(
         request,
         "home.html",

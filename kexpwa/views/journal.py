@@ -11,9 +11,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from kexpwa.domain import journal_templates, queries
+from kexpwa.domain import days, journal_templates, queries
 from kexpwa.domain.journal import SECTION_MAX
-from kexpwa.domain.text import today_utc
 from kexpwa.models.records import JournalEntry
 from kexpwa.views import capture
 from kexpwa.web.templating import render
@@ -63,7 +62,7 @@ AREA = capture.Area(
     plural="journal entries",
     summary=lambda entry: str(entry.title),
     describe=_describe,
-    defaults=lambda: {"date": today_utc().isoformat(), "sections": {}},
+    defaults=lambda: {"date": days.today().isoformat(), "sections": {}},
     extras=_extras,
     offline_values=_offline_values,
     show_route="journal_entry",

@@ -7,9 +7,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from kexpwa.domain import queries
+from kexpwa.domain import days, queries
 from kexpwa.domain.notes import BODY_MAX
-from kexpwa.domain.text import today_utc
 from kexpwa.models.records import Note
 from kexpwa.views import capture
 
@@ -31,7 +30,7 @@ AREA = capture.Area(
     plural="notes",
     summary=lambda note: str(note.title),
     describe=_describe,
-    defaults=lambda: {"date": today_utc().isoformat()},
+    defaults=lambda: {"date": days.today().isoformat()},
     extras=_extras,
 )
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from kexpwa.domain import journal_templates, registry
+from kexpwa.domain import journal_templates, reading, registry, visibility
+from kexpwa.models.account import Role
 from kexpwa.web import csrf
 from kexpwa.web.access import principal_of
 from kexpwa.web.client import path_of, user_key
@@ -25,6 +26,24 @@ def warm_paths(request: Request) -> list[str]:
     return warm
 
 
+# The entries a team lead opened most recently that the worker keeps ready (the cap keeps
+# warming quick; older ones are cached as they are visited).
+WARM_ENTRIES = 50
+
+
+async def lead_paths(request: Request) -> list[str]:
+    """A team lead's pages to keep ready: the overview, the shared list, the charts, and the
+    shared entries they opened most recently (only those still shared with them)."""
+    principal = principal_of(request)
+    if principal.role != Role.TEAM_LEAD:
+        return []
+    paths = [path_of(request, name) for name in ("team", "team_shared", "team_charts")]
+    reader = await visibility.reader_for(principal.id, Role.TEAM_LEAD)
+    for kind, record_id in await reading.recent_reads(reader, WARM_ENTRIES):
+        paths.append(str(request.url_for("team_entry", kind=kind, id=record_id).path))
+    return [path for path in paths if path is not None]
+
+
 async def session_info(request: Request) -> Response:
     """For the offline client: who is signed in (as an opaque key), a fresh CSRF token, and the
     pages to keep ready offline. 401 when signed out."""
@@ -32,6 +51,6 @@ async def session_info(request: Request) -> Response:
     body = {
         "user": user_key(request, principal),
         "csrf": csrf.token_for(request),
-        "warm": warm_paths(request),
+        "warm": warm_paths(request) + await lead_paths(request),
     }
     return JSONResponse(body, headers={"Cache-Control": "no-store"})

@@ -8,8 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from kexpwa.domain import durations, queries
-from kexpwa.domain.text import today_utc
+from kexpwa.domain import days, durations, queries
 from kexpwa.domain.timelog import serialize
 from kexpwa.models.records import TimeEntry
 from kexpwa.views import capture
@@ -51,7 +50,7 @@ AREA = capture.Area(
     plural="time entries",
     summary=_summary,
     describe=_describe,
-    defaults=lambda: {"date": today_utc().isoformat(), "own_time": False},
+    defaults=lambda: {"date": days.today().isoformat(), "own_time": False},
     extras=_extras,
     to_values=_values,
 )
@@ -61,7 +60,7 @@ async def index(request: Request) -> Response:
     """The time page: this week's totals (work, own, all) above the list."""
     owner = capture.owner_of(request)
     projects = await queries.own_projects(owner)
-    monday, sunday = queries.week_of(today_utc())
+    monday, sunday = queries.week_of(days.today())
     totals = await queries.time_totals([owner], monday, sunday)
     return await capture.list_page(
         request,

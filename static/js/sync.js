@@ -191,6 +191,23 @@
     return round();
   }
 
+  // Someone stopped sharing entries with this person (a lead's read-only copies became
+  // tombstones): their pages leave this person's page cache now, with the cached lists of
+  // shared entries that named them (warmed again from the server on the next start).
+  function prune(gone) {
+    if (!gone.length || typeof caches === "undefined" || !S.owner()) return Promise.resolve();
+    var paths = {};
+    gone.forEach(function (c) { paths["/team/entries/" + c.kind + "/" + c.record_id] = true; });
+    return caches.open("kexpwa-pages-" + S.owner()).then(function (cache) {
+      return cache.keys().then(function (requests) {
+        return Promise.all(requests.map(function (request) {
+          var path = new URL(request.url).pathname;
+          if (paths[path] || path === "/team/shared") return cache.delete(request);
+        }));
+      });
+    }).catch(function () { /* no page cache here: nothing to drop */ });
+  }
+
   function pullAll() {
     function page() {
       return S.getMeta("cursor").then(function (cursor) {
@@ -200,6 +217,7 @@
         if (response.status === 401) { state.signedOut = true; emit({ type: "signed-out" }); return false; }
         if (!response.ok) throw new Error("pull " + response.status);
         return response.json().then(function (payload) {
+          var withdrawn = [];
           return S.tx(["meta", "records", "outbox"], "readwrite", function (t) {
             var records = t.objectStore("records");
             var meta = t.objectStore("meta");
@@ -219,6 +237,7 @@
                   var key = c.kind + ":" + c.record_id;
                   sent[key] = true;
                   if (pending[key]) return;  // local changes win on the device until settled
+                  if (c.deleted && c.read_only) withdrawn.push(c);
                   if (c.deleted) { records.delete(key); return; }
                   records.put({ key: key, kind: c.kind, id: c.record_id, version: c.version,
                     local_version: c.version, deleted: false, data: c.data || {},
@@ -234,7 +253,8 @@
                   meta.put(payload.cursor, "cursor");
                 });
               });
-          }).then(function () { return payload.has_more ? page() : true; });
+          }).then(function () { return prune(withdrawn); })
+            .then(function () { return payload.has_more ? page() : true; });
         });
       });
     }
