@@ -16,7 +16,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from tests.browser.conftest import LiveServer, module_server  # noqa: F401 (a fixture)
 from tests.webkit import driver as wk
 
-PACKAGES = "apt-get install webkit2gtk-driver xvfb xauth gir1.2-webkit2-4.1"
+PACKAGES = "apt-get install webkit2gtk-driver xvfb xauth gir1.2-webkit2-4.1 python3-gi"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -33,10 +33,26 @@ DRIVER = Path("/usr/bin/WebKitWebDriver")
 MINIBROWSER = Path("/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser")
 XVFB = Path("/usr/bin/Xvfb")
 LAUNCHER = Path(__file__).with_name("launcher.py")
-SYSTEM_PYTHON = Path("/usr/bin/python3")  # Debian's, for PyGObject (gi) in launcher.py
+LAUNCHER_NAME = "kexpwa-webkit-launcher"
 # navigator.storage (quota, persist) is off in MiniBrowser unless asked for.
 FEATURES = "--features=+StorageAPI,+StorageAPIEstimate"
 MISSING_MARKS = ("is not defined", "undefined is not an object", "null is not an object")
+
+
+SYSTEM_PYTHON = Path("/usr/bin/python3")  # Debian's, with PyGObject, for launcher.py
+LAUNCHER_NEEDS = (
+    "Debian's python3 with gi and WebKit2 4.1 (apt-get install gir1.2-webkit2-4.1 python3-gi)"
+)
+
+
+def launcher_ready() -> bool:
+    """Whether ``launcher.py`` can run: Debian's python3 with PyGObject and WebKit2 4.1."""
+    check = "import gi; gi.require_version('WebKit2', '4.1'); from gi.repository import WebKit2"
+    try:
+        done = subprocess.run([str(SYSTEM_PYTHON), "-c", check], capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
 
 
 def missing() -> list[str]:
@@ -93,6 +109,8 @@ def launch(display: Display, profile: Path | None = None) -> WebDriver:
     else:
         options.binary_location = str(LAUNCHER)
         options.add_argument(f"--profile={profile}")
+        # WebKitWebDriver matches browserName against the name the browser gives itself.
+        options.set_capability("browserName", LAUNCHER_NAME)
     env = {**os.environ, "DISPLAY": display.name}
     env.pop("WAYLAND_DISPLAY", None)
     service = Service(executable_path=str(DRIVER), env=env)
