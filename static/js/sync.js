@@ -281,10 +281,10 @@
     });
   }
 
-  // Settles when this page is left (navigation, reload, closing); never in the worker. A page
-  // kept suspended in WebKit's back/forward cache keeps the locks it holds, and its timers
-  // (REQUEST_TIMEOUT_MS) do not run there: a flush under way when the page was left would hold
-  // the flush lock, and stop every later flush, until the browser dropped that page.
+  // Settles when this page is left (navigation, reload, closing); never in the worker. The
+  // browser should release a left page's locks itself (WebKitGTK 2.50 does), but a flush
+  // lock held on after a reload mid-flush was seen in WPE WebKit 2.38, and a left page's
+  // timers (REQUEST_TIMEOUT_MS) may never run: the lock then stopped every later flush.
   var leaving = new Promise(function (resolve) {
     if (typeof scope.document === "undefined" || !scope.addEventListener) return;
     scope.addEventListener("pagehide", function () { resolve("left"); });

@@ -17,6 +17,7 @@ from tests.browser.conftest import LiveServer, module_server  # noqa: F401 (a fi
 from tests.webkit import driver as wk
 
 PACKAGES = "apt-get install webkit2gtk-driver xvfb xauth gir1.2-webkit2-4.1 python3-gi"
+WPE_PACKAGES = "apt-get install wpewebkit-driver cog"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

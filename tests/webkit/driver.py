@@ -26,12 +26,17 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.select import Select
 from selenium.webdriver.webkitgtk.options import Options
 from selenium.webdriver.webkitgtk.service import Service
+from selenium.webdriver.wpewebkit.options import Options as WPEOptions
+from selenium.webdriver.wpewebkit.service import Service as WPEService
 
 from tests.browser.steps import Navigating
 
 DRIVER = Path("/usr/bin/WebKitWebDriver")
 MINIBROWSER = Path("/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser")
 XVFB = Path("/usr/bin/Xvfb")
+# WPE WebKit 2.38 (Safari 16's generation), headless, through cog: an older WebKit.
+WPE_DRIVER = Path("/usr/bin/WPEWebDriver")
+COG = Path("/usr/bin/cog")
 LAUNCHER = Path(__file__).with_name("launcher.py")
 LAUNCHER_NAME = "kexpwa-webkit-launcher"
 # navigator.storage (quota, persist) is off in MiniBrowser unless asked for.
@@ -58,6 +63,25 @@ def launcher_ready() -> bool:
 def missing() -> list[str]:
     """What this machine lacks to run WebKit (empty when all is there)."""
     return [str(p) for p in (DRIVER, MINIBROWSER, XVFB) if not p.exists()]
+
+
+def missing_wpe() -> list[str]:
+    return [str(p) for p in (WPE_DRIVER, COG) if not p.exists()]
+
+
+def launch_wpe() -> WebDriver:
+    """A new WPE WebKit session: cog in automation mode, headless (no X), ephemeral."""
+    options = WPEOptions()
+    options.binary_location = str(COG)
+    options.add_argument("--automation")
+    options.add_argument("--platform=headless")
+    options.set_capability("browserName", "cog")
+    driver = webdriver.WPEWebKit(
+        options=options, service=WPEService(executable_path=str(WPE_DRIVER))
+    )
+    driver.set_script_timeout(30)
+    driver.set_page_load_timeout(30)
+    return driver
 
 
 class Display:
