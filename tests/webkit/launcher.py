@@ -22,6 +22,9 @@ manager = WebKit2.WebsiteDataManager(
 )
 context = WebKit2.WebContext(website_data_manager=manager)
 context.set_automation_allowed(True)
+# No HTTP disk cache, as MiniBrowser's ephemeral automation profile has none: with it, the
+# first service worker sometimes never finished installing or never took control here.
+context.set_cache_model(WebKit2.CacheModel.DOCUMENT_VIEWER)
 cookies = manager.get_cookie_manager()
 cookies.set_persistent_storage(profile + "/cookies.sqlite", WebKit2.CookiePersistentStorage.SQLITE)
 cookies.set_accept_policy(WebKit2.CookieAcceptPolicy.NO_THIRD_PARTY)

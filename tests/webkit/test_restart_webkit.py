@@ -36,6 +36,17 @@ def test_7_closed_mid_typing_and_reopened_offline_keeps_the_draft_and_the_queue(
     browser = wk.launch(display, profile)
     try:
         tab = wk.SeleniumTab(browser)
+        # Known weakness, not the story under test: with a fresh profile on disk, signing in
+        # while the first worker is still installing left it installing for good in 2-4 of 8
+        # launches (never with MiniBrowser's in-memory profile). So the worker is let finish
+        # on the sign-in page first. See the README's "What is tested automatically".
+        tab.goto(server.url + "/login")
+        steps.poll(
+            tab,
+            "async () => { const r = await navigator.serviceWorker.getRegistration();"
+            " return !!(r && r.active && r.active.state === 'activated'); }",
+            timeout=60,
+        )
         steps.start(tab, server)
         server.stop()
         steps.new_note(tab, server, "Queued before the restart")
