@@ -285,10 +285,14 @@
   // browser should release a left page's locks itself (WebKitGTK 2.50 does), but a flush
   // lock held on after a reload mid-flush was seen in WPE WebKit 2.38, and a left page's
   // timers (REQUEST_TIMEOUT_MS) may never run: the lock then stopped every later flush.
-  var leaving = new Promise(function (resolve) {
-    if (typeof scope.document === "undefined" || !scope.addEventListener) return;
-    scope.addEventListener("pagehide", function () { resolve("left"); });
-  });
+  // A page brought back from the back/forward cache gets a new one.
+  var leaving = null, leave = function () {};
+  function stay() { leaving = new Promise(function (resolve) { leave = resolve; }); }
+  if (typeof scope.document !== "undefined" && scope.addEventListener) {
+    stay();
+    scope.addEventListener("pagehide", function () { leave("left"); });
+    scope.addEventListener("pageshow", function (event) { if (event.persisted) stay(); });
+  }
 
   // Flush unless another tab or the worker is already flushing. The lock is held until the
   // flush ends or the page is left, whichever is first.
@@ -297,7 +301,7 @@
     if (scope.navigator && scope.navigator.locks) {
       return scope.navigator.locks.request("kexpwa-flush", { ifAvailable: true }, function (lock) {
         if (!lock) return "busy";
-        return Promise.race([run(force), leaving]);
+        return leaving ? Promise.race([run(force), leaving]) : run(force);
       });
     }
     return run(force);
