@@ -281,27 +281,13 @@
     });
   }
 
-  // Settles when this page is left (navigation, reload, closing); never in the worker. The
-  // browser should release a left page's locks itself (WebKitGTK 2.50 does), but a flush
-  // lock held on after a reload mid-flush was seen in WPE WebKit 2.38, and a left page's
-  // timers (REQUEST_TIMEOUT_MS) may never run: the lock then stopped every later flush.
-  // A page brought back from the back/forward cache gets a new one.
-  var leaving = null, leave = function () {};
-  function stay() { leaving = new Promise(function (resolve) { leave = resolve; }); }
-  if (typeof scope.document !== "undefined" && scope.addEventListener) {
-    stay();
-    scope.addEventListener("pagehide", function () { leave("left"); });
-    scope.addEventListener("pageshow", function (event) { if (event.persisted) stay(); });
-  }
-
-  // Flush unless another tab or the worker is already flushing. The lock is held until the
-  // flush ends or the page is left, whichever is first.
+  // Flush unless another tab or the worker is already flushing.
   function flush(options) {
     var force = options && options.force;
     if (scope.navigator && scope.navigator.locks) {
       return scope.navigator.locks.request("kexpwa-flush", { ifAvailable: true }, function (lock) {
         if (!lock) return "busy";
-        return leaving ? Promise.race([run(force), leaving]) : run(force);
+        return run(force);
       });
     }
     return run(force);
