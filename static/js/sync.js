@@ -12,13 +12,25 @@
   var BATCH = 50;
   var state = { csrf: null, user: null, attempt: 0, nextAt: 0, signedOut: false, blocked: "", lastError: "", failedAt: 0 };
   var listeners = [];
+  // Every request a flush makes ends within this: a network that accepts a connection and
+  // never answers (one bar of signal, a captive portal) must not hold the flush lock, and so
+  // every later flush, for ever. A push cut short is safe to send again (mutation ids).
+  var REQUEST_TIMEOUT_MS = 20000;
+
+  function request(url, init) {
+    if (typeof AbortController !== "function") return fetch(url, init);
+    var controller = new AbortController();
+    // Not cleared on the answer: the body is read after it, and aborting after that is a no-op.
+    setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS);
+    return fetch(url, Object.assign({}, init, { signal: controller.signal }));
+  }
 
   function emit(detail) {
     listeners.forEach(function (fn) { try { fn(detail); } catch (e) { /* listener bug */ } });
   }
 
   function session() {
-    return fetch("/api/session", { credentials: "same-origin", headers: { Accept: "application/json" } })
+    return request("/api/session", { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) {
         if (r.status === 401) { state.signedOut = true; return null; }
         if (!r.ok) throw new Error("session " + r.status);
@@ -49,7 +61,7 @@
   function resetBackoff() { state.attempt = 0; state.nextAt = 0; }
 
   function post(body) {
-    return fetch("/sync/push", {
+    return request("/sync/push", {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRF-Token": state.csrf || "", Accept: "application/json" },
@@ -212,7 +224,7 @@
     function page() {
       return S.getMeta("cursor").then(function (cursor) {
         var url = "/sync/pull?limit=200" + (cursor ? "&cursor=" + encodeURIComponent(cursor) : "");
-        return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+        return request(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
       }).then(function (response) {
         if (response.status === 401) { state.signedOut = true; emit({ type: "signed-out" }); return false; }
         if (!response.ok) throw new Error("pull " + response.status);

@@ -1,6 +1,8 @@
 """A small HTTP proxy in front of a live server that can lose responses on purpose: it forwards
 the request, lets the server answer (so the work is committed), then drops the connection
-instead of passing the answer on, as a phone losing signal at the wrong moment would."""
+instead of passing the answer on, as a phone losing signal at the wrong moment would. With
+``hang`` set it is a network that accepts every connection and never answers (a captive portal,
+one bar of signal): the request is read, then nothing, until the proxy closes."""
 
 from __future__ import annotations
 
@@ -47,7 +49,9 @@ class LossyProxy:
     port: int = 0
     # Called (in the proxy's thread) once the next matching request has reached the server.
     after_forward: Callable[[], None] | None = None
+    hang: bool = False
     _server: socket.socket = field(init=False)
+    _held: list[socket.socket] = field(default_factory=list)
 
     def start(self) -> LossyProxy:
         self._server = socket.socket()
@@ -71,6 +75,10 @@ class LossyProxy:
             threading.Thread(target=self._handle, args=(client,), daemon=True).start()
 
     def _handle(self, client: socket.socket) -> None:
+        if self.hang:
+            _read_request(client)
+            self._held.append(client)  # accepted, read, never answered
+            return
         with client:
             request = _read_request(client)
             if not request:
@@ -99,3 +107,9 @@ class LossyProxy:
 
     def close(self) -> None:
         self._server.close()
+        self.release()
+
+    def release(self) -> None:
+        """Close the connections held while hanging."""
+        while self._held:
+            self._held.pop().close()

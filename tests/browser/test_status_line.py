@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -22,15 +20,8 @@ FAILED = re.compile(r"Couldn't reach the server at \d\d:\d\d — will try again"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    live = LiveServer(Path(tmp_path_factory.mktemp("status-line")) / "data")
-    live.data_dir.mkdir()
-    live.prepare()
-    live.start()
-    try:
-        yield live
-    finally:
-        live.stop()
+def server(module_server: LiveServer) -> LiveServer:
+    return module_server
 
 
 def words(page: Page) -> str:
