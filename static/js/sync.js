@@ -275,7 +275,7 @@
 
   function run(force) {
     if (!force && Date.now() < state.nextAt) return Promise.resolve("waiting");
-    if (state.blocked && state.blocked === S.owner()) { emit({ type: "blocked" }); return Promise.resolve("blocked"); }
+    if (state.blocked && state.blocked === S.owner()) { emit({ type: "blocked", owner: S.owner() }); return Promise.resolve("blocked"); }
     emit({ type: "start" });
     return whose().then(function (who) {
       if (who) return who;
@@ -290,7 +290,10 @@
         });
       });
     }).then(function (outcome) {
-      if (outcome !== "synced") emit({ type: outcome });
+      // "blocked" names whose store it is: the worker tells every page, and a page shows it only
+      // for its own person (the worker may have met it first, while the page's flush was busy).
+      if (outcome === "blocked") emit({ type: outcome, owner: S.owner() });
+      else if (outcome !== "synced") emit({ type: outcome });
       return outcome;
     }).catch(function (err) {
       backoff();
