@@ -25,6 +25,14 @@
     return fetch(url, Object.assign({}, init, { signal: controller.signal }));
   }
 
+  // A server that answered with an error (a 5xx, or what no branch here expects), told apart
+  // from one that could not be reached: the status line says which.
+  function answered(what, status) {
+    var error = new Error(what + " " + status);
+    error.status = status;
+    return error;
+  }
+
   function emit(detail) {
     listeners.forEach(function (fn) { try { fn(detail); } catch (e) { /* listener bug */ } });
   }
@@ -33,7 +41,7 @@
     return request("/api/session", { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) {
         if (r.status === 401) { state.signedOut = true; return null; }
-        if (!r.ok) throw new Error("session " + r.status);
+        if (!r.ok) throw answered("session", r.status);
         state.signedOut = false;
         return r.json();
       })
@@ -196,7 +204,7 @@
                   code: error.code || "too_large", message: error.message || "The server could not accept this entry." }]);
               }).then(round);
             }
-            throw new Error("push " + response.status);
+            throw answered("push", response.status);
           });
         });
     }
@@ -227,7 +235,7 @@
         return request(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
       }).then(function (response) {
         if (response.status === 401) { state.signedOut = true; emit({ type: "signed-out" }); return false; }
-        if (!response.ok) throw new Error("pull " + response.status);
+        if (!response.ok) throw answered("pull", response.status);
         return response.json().then(function (payload) {
           var withdrawn = [];
           return S.tx(["meta", "records", "outbox"], "readwrite", function (t) {
@@ -299,7 +307,7 @@
       backoff();
       state.lastError = String(err && err.message || err);
       state.failedAt = Date.now();  // the status line says when ("Couldn't reach the server at ...")
-      emit({ type: "error", retryAt: state.nextAt, at: state.failedAt });
+      emit({ type: "error", retryAt: state.nextAt, at: state.failedAt, status: (err && err.status) || 0 });
       return "error";
     });
   }

@@ -50,6 +50,8 @@ class LossyProxy:
     # Called (in the proxy's thread) once the next matching request has reached the server.
     after_forward: Callable[[], None] | None = None
     hang: bool = False
+    # Answer requests starting with ``drop_prefix`` with this status, unforwarded (0: forward).
+    fail_with: int = 0
     _server: socket.socket = field(init=False)
     _held: list[socket.socket] = field(default_factory=list)
 
@@ -82,6 +84,14 @@ class LossyProxy:
         with client:
             request = _read_request(client)
             if not request:
+                return
+            if self.fail_with and request.startswith(self.drop_prefix):
+                body = b'{"error": {"code": "unavailable", "message": "Try again later."}}'
+                client.sendall(
+                    b"HTTP/1.1 %d Failed\r\nContent-Type: application/json\r\n"
+                    b"Content-Length: %d\r\nConnection: close\r\n\r\n%s"
+                    % (self.fail_with, len(body), body)
+                )
                 return
             try:
                 upstream = socket.create_connection((HOST, self.upstream_port), timeout=30)
