@@ -11,6 +11,12 @@ var PAGE_PREFIX = "kexpwa-pages-";
 var PRECACHE = "__PRECACHE__";
 var OFFLINE_URL = "__OFFLINE_URL__";
 var NAV_TIMEOUT_MS = 3500;
+// No request of the worker's is left open for ever: on a network that accepts and never
+// answers, hung requests keep the browser's few connections to the server (WebKit's are
+// per host), and every later request, a sync included, would queue behind them. A navigation
+// still waits for the network this long (to refresh the cache, or for a page with no copy),
+// then gives up.
+var NETWORK_LIMIT_MS = 20000;
 // {kind: {list, label, edit: "/notes/{id}/edit", form: "/notes/offline-edit"}}, written in by
 // the server like PRECACHE. ``form`` is the kind's edit form for no record in particular
 // (kexpwa.views.capture.offline_edit_form), with these markers where the id and version go.
@@ -51,6 +57,14 @@ function learn(key) {
   if (key === current) return Promise.resolve();
   current = key;
   return caches.open(SESSION_CACHE).then(function (c) { return c.put("/current", new Response(key)); });
+}
+
+function limited(request, init) {
+  if (typeof AbortController !== "function") return fetch(request, init);
+  var controller = new AbortController();
+  // Not cleared on the answer: the body is read after it, and aborting after that is a no-op.
+  setTimeout(function () { controller.abort(); }, NETWORK_LIMIT_MS);
+  return fetch(request, Object.assign({}, init, { signal: controller.signal }));
 }
 
 function timeout(ms) {
@@ -116,7 +130,9 @@ function forget(response, url) {
 
 function navigate(request) {
   var url = new URL(request.url);
-  var network = fetch(request).then(function (response) {
+  // A navigation request given an init becomes a same-origin one; it keeps its manual
+  // redirects and its credentials.
+  var network = limited(request).then(function (response) {
     // A page names the person it was rendered for; a sign-in page or a redirect (to sign-in
     // after a session ended) names nobody. The page goes into that person's cache only.
     if (response.type === "opaqueredirect" || response.ok && response.type === "basic") {
@@ -173,7 +189,7 @@ function warm(owner, urls) {
     return Promise.all(urls.map(function (path) {
       // A redirect (to sign-in, after a sign-out meanwhile) is not followed: fetching the
       // sign-in page would give the browser a new sign-in token under the form being filled.
-      return fetch(path, { credentials: "same-origin", redirect: "manual" }).then(function (response) {
+      return limited(path, { credentials: "same-origin", redirect: "manual" }).then(function (response) {
         // No longer shown to this person (an entry unshared since): drop the old copy.
         if ((response.status === 404 || response.status === 403) &&
             response.headers.get("X-Kexpwa-User") === owner) return cache.delete(path);

@@ -12,16 +12,36 @@
   var BATCH = 50;
   var state = { csrf: null, user: null, attempt: 0, nextAt: 0, signedOut: false, blocked: "", lastError: "", failedAt: 0 };
   var listeners = [];
+  // Every request a flush makes ends within this: a network that accepts a connection and
+  // never answers (one bar of signal, a captive portal) must not hold the flush lock, and so
+  // every later flush, for ever. A push cut short is safe to send again (mutation ids).
+  var REQUEST_TIMEOUT_MS = 20000;
+
+  function request(url, init) {
+    if (typeof AbortController !== "function") return fetch(url, init);
+    var controller = new AbortController();
+    // Not cleared on the answer: the body is read after it, and aborting after that is a no-op.
+    setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS);
+    return fetch(url, Object.assign({}, init, { signal: controller.signal }));
+  }
+
+  // A server that answered with an error (a 5xx, or what no branch here expects), told apart
+  // from one that could not be reached: the status line says which.
+  function answered(what, status) {
+    var error = new Error(what + " " + status);
+    error.status = status;
+    return error;
+  }
 
   function emit(detail) {
     listeners.forEach(function (fn) { try { fn(detail); } catch (e) { /* listener bug */ } });
   }
 
   function session() {
-    return fetch("/api/session", { credentials: "same-origin", headers: { Accept: "application/json" } })
+    return request("/api/session", { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) {
         if (r.status === 401) { state.signedOut = true; return null; }
-        if (!r.ok) throw new Error("session " + r.status);
+        if (!r.ok) throw answered("session", r.status);
         state.signedOut = false;
         return r.json();
       })
@@ -49,7 +69,7 @@
   function resetBackoff() { state.attempt = 0; state.nextAt = 0; }
 
   function post(body) {
-    return fetch("/sync/push", {
+    return request("/sync/push", {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRF-Token": state.csrf || "", Accept: "application/json" },
@@ -184,7 +204,7 @@
                   code: error.code || "too_large", message: error.message || "The server could not accept this entry." }]);
               }).then(round);
             }
-            throw new Error("push " + response.status);
+            throw answered("push", response.status);
           });
         });
     }
@@ -212,10 +232,10 @@
     function page() {
       return S.getMeta("cursor").then(function (cursor) {
         var url = "/sync/pull?limit=200" + (cursor ? "&cursor=" + encodeURIComponent(cursor) : "");
-        return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+        return request(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
       }).then(function (response) {
         if (response.status === 401) { state.signedOut = true; emit({ type: "signed-out" }); return false; }
-        if (!response.ok) throw new Error("pull " + response.status);
+        if (!response.ok) throw answered("pull", response.status);
         return response.json().then(function (payload) {
           var withdrawn = [];
           return S.tx(["meta", "records", "outbox"], "readwrite", function (t) {
@@ -263,7 +283,7 @@
 
   function run(force) {
     if (!force && Date.now() < state.nextAt) return Promise.resolve("waiting");
-    if (state.blocked && state.blocked === S.owner()) { emit({ type: "blocked" }); return Promise.resolve("blocked"); }
+    if (state.blocked && state.blocked === S.owner()) { emit({ type: "blocked", owner: S.owner() }); return Promise.resolve("blocked"); }
     emit({ type: "start" });
     return whose().then(function (who) {
       if (who) return who;
@@ -278,13 +298,16 @@
         });
       });
     }).then(function (outcome) {
-      if (outcome !== "synced") emit({ type: outcome });
+      // "blocked" names whose store it is: the worker tells every page, and a page shows it only
+      // for its own person (the worker may have met it first, while the page's flush was busy).
+      if (outcome === "blocked") emit({ type: outcome, owner: S.owner() });
+      else if (outcome !== "synced") emit({ type: outcome });
       return outcome;
     }).catch(function (err) {
       backoff();
       state.lastError = String(err && err.message || err);
       state.failedAt = Date.now();  // the status line says when ("Couldn't reach the server at ...")
-      emit({ type: "error", retryAt: state.nextAt, at: state.failedAt });
+      emit({ type: "error", retryAt: state.nextAt, at: state.failedAt, status: (err && err.status) || 0 });
       return "error";
     });
   }

@@ -3,6 +3,7 @@
 - ``live_server``: ``python -m kexpwa init`` and ``demo`` in a temp data dir (SQLite), then
   uvicorn on a free 127.0.0.1 port; ``.url``, ``.data_dir``, ``.config``, ``.stop()`` and
   ``.start()`` (same port, same data), killed with its process group at teardown.
+- ``module_server``: the same, one for a whole module (the modules that share one).
 - ``browser``: one Chromium for the session.
 - ``phone``: a fresh 360x740 touch context and a page in it (service workers allowed, as on a
   real phone); ``new_phone(browser, **options)`` makes more, e.g. with JavaScript off.
@@ -165,6 +166,20 @@ def copy_demo(demo_data: Path, data_dir: Path) -> None:
     shutil.copytree(demo_data, data_dir)
     config = data_dir / "kexpwa.toml"
     config.write_text(config.read_text().replace(str(demo_data), str(data_dir)))
+
+
+@pytest.fixture(scope="module")
+def module_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One demo deployment for a whole module, for modules whose tests each write their own
+    titles or sign in a user of their own (a server per test costs seconds each)."""
+    live = LiveServer(tmp_path_factory.mktemp("module") / "data")
+    live.data_dir.mkdir()
+    live.prepare()
+    live.start()
+    try:
+        yield live
+    finally:
+        live.stop()
 
 
 @pytest.fixture

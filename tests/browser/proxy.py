@@ -1,6 +1,8 @@
 """A small HTTP proxy in front of a live server that can lose responses on purpose: it forwards
 the request, lets the server answer (so the work is committed), then drops the connection
-instead of passing the answer on, as a phone losing signal at the wrong moment would."""
+instead of passing the answer on, as a phone losing signal at the wrong moment would. With
+``hang`` set it is a network that accepts every connection and never answers (a captive portal,
+one bar of signal): the request is read, then nothing, until the proxy closes."""
 
 from __future__ import annotations
 
@@ -47,7 +49,11 @@ class LossyProxy:
     port: int = 0
     # Called (in the proxy's thread) once the next matching request has reached the server.
     after_forward: Callable[[], None] | None = None
+    hang: bool = False
+    # Answer requests starting with ``drop_prefix`` with this status, unforwarded (0: forward).
+    fail_with: int = 0
     _server: socket.socket = field(init=False)
+    _held: list[socket.socket] = field(default_factory=list)
 
     def start(self) -> LossyProxy:
         self._server = socket.socket()
@@ -71,9 +77,21 @@ class LossyProxy:
             threading.Thread(target=self._handle, args=(client,), daemon=True).start()
 
     def _handle(self, client: socket.socket) -> None:
+        if self.hang:
+            _read_request(client)
+            self._held.append(client)  # accepted, read, never answered
+            return
         with client:
             request = _read_request(client)
             if not request:
+                return
+            if self.fail_with and request.startswith(self.drop_prefix):
+                body = b'{"error": {"code": "unavailable", "message": "Try again later."}}'
+                client.sendall(
+                    b"HTTP/1.1 %d Failed\r\nContent-Type: application/json\r\n"
+                    b"Content-Length: %d\r\nConnection: close\r\n\r\n%s"
+                    % (self.fail_with, len(body), body)
+                )
                 return
             try:
                 upstream = socket.create_connection((HOST, self.upstream_port), timeout=30)
@@ -99,3 +117,9 @@ class LossyProxy:
 
     def close(self) -> None:
         self._server.close()
+        self.release()
+
+    def release(self) -> None:
+        """Close the connections held while hanging."""
+        while self._held:
+            self._held.pop().close()

@@ -37,15 +37,8 @@ PENDING = "async () => (await window.kxStore.counts()).pending"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    live = LiveServer(tmp_path_factory.mktemp("checks") / "data")
-    live.data_dir.mkdir()
-    live.prepare()
-    live.start()
-    try:
-        yield live
-    finally:
-        live.stop()
+def server(module_server: LiveServer) -> LiveServer:
+    return module_server
 
 
 @pytest.fixture(scope="module")

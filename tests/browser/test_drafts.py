@@ -11,7 +11,6 @@ import os
 import signal
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,16 +27,8 @@ QUICK = "/journal/new?template=quick"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """One demo deployment for the module (each test writes its own titles)."""
-    live = LiveServer(Path(tmp_path_factory.mktemp("drafts")) / "data")
-    live.data_dir.mkdir()
-    live.prepare()
-    live.start()
-    try:
-        yield live
-    finally:
-        live.stop()
+def server(module_server: LiveServer) -> LiveServer:
+    return module_server
 
 
 def drafts_are(page: Page, n: int) -> None:

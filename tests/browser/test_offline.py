@@ -11,26 +11,22 @@ from types import SimpleNamespace
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser import device
+from tests.browser import device, steps
 from tests.browser.conftest import CHROMIUM, LAUNCH_ARGS, PHONE, LiveServer, Phone, sign_in
 from tests.browser.proxy import LossyProxy
+from tests.browser.steps import PlaywrightTab
 
 pytestmark = pytest.mark.browser
 
-WARM = ("/", "/notes", "/notes/new", "/time/new", "/journal/new?template=gibbs", "/journal")
 
-
+# The story's steps shared with the WebKit tests (tests/webkit/): the same code, through
+# Playwright here.
 def start(page: Page, server: LiveServer, username: str = "pat") -> None:
-    sign_in(page, server, username=username)
-    device.wait_for_worker(page)
-    device.wait_cached(page, *WARM)
+    steps.start(PlaywrightTab(page), server, username=username)
 
 
 def new_note(page: Page, server: LiveServer, title: str) -> None:
-    page.goto(server.url + "/notes/new")
-    device.fill_note(page, title)
-    device.save(page)
-    page.wait_for_url(re.compile(r".*/notes$"))
+    steps.new_note(PlaywrightTab(page), server, title)
 
 
 def note_ids(server: LiveServer) -> dict[str, str]:

@@ -25,16 +25,8 @@ WARM = ("/", "/notes", "/notes/offline-edit", "/time", "/time/offline-edit", "/a
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """One demo deployment for the module; each test signs in a user of its own."""
-    live = LiveServer(tmp_path_factory.mktemp("offedit") / "data")
-    live.data_dir.mkdir()
-    live.prepare()
-    live.start()
-    try:
-        yield live
-    finally:
-        live.stop()
+def server(module_server: LiveServer) -> LiveServer:
+    return module_server
 
 
 @pytest.fixture

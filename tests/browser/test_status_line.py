@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser import device
 from tests.browser.conftest import LiveServer, new_phone, sign_in
+from tests.browser.proxy import LossyProxy
 
 pytestmark = pytest.mark.browser
 
@@ -22,15 +22,8 @@ FAILED = re.compile(r"Couldn't reach the server at \d\d:\d\d — will try again"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    live = LiveServer(Path(tmp_path_factory.mktemp("status-line")) / "data")
-    live.data_dir.mkdir()
-    live.prepare()
-    live.start()
-    try:
-        yield live
-    finally:
-        live.stop()
+def server(module_server: LiveServer) -> LiveServer:
+    return module_server
 
 
 def words(page: Page) -> str:
@@ -106,6 +99,36 @@ def test_a_queue_a_failed_attempt_then_attention(browser: Browser, server: LiveS
         page.wait_for_url(re.compile(r".*/attention$"))
         expect(page.locator("#tray")).to_contain_text("future")
     finally:
+        context.close()
+
+
+def test_a_server_that_answers_with_an_error_is_not_called_unreachable(
+    browser: Browser, server: LiveServer
+) -> None:
+    """A 5xx is the server's problem, not the person's signal: the words say so, and the entry
+    waits and goes once the server takes it."""
+    proxy = LossyProxy(server.port, fail_with=503).start()
+    via = SimpleNamespace(url=proxy.url)  # the phone talks to the server through the proxy
+    context = new_phone(browser)
+    page = context.new_page()
+    try:
+        sign_in(page, via)  # type: ignore[arg-type]
+        device.wait_for_worker(page)
+        live = page.locator("#sync-status [role=status]")
+        new_note(page, via, f"Refused for now {uuid.uuid4().hex[:8]}")  # type: ignore[arg-type]
+        expect(live).to_contain_text(
+            re.compile(r"The server had a problem at \d\d:\d\d — will try again"), timeout=20_000
+        )
+        expect(live).to_contain_text("1 entry waiting to sync")
+        assert "Couldn't reach" not in words(page)
+
+        proxy.fail_with = 0
+        device.sync_now(page)
+        device.wait_all_synced(page)
+        expect(live).to_contain_text("All saved to the server", timeout=20_000)
+        expect(live).not_to_contain_text("problem")
+    finally:
+        proxy.close()
         context.close()
 
 

@@ -1,8 +1,7 @@
-// kexpwa's page client, part 1 of 7: the shared namespace. Every later part (worker.js,
-// drafts.js, forms.js, status.js, guard.js, offline.js) reads what it needs from window.kx and
-// registers its own functions there. The parts are served joined, in that order, as one
-// deferred js/page.js (BUNDLES in kexpwa/web/assets.py). No personal data goes
-// to localStorage, URLs or the console.
+// kexpwa's page client, its first part: the shared namespace. Every later part reads what it
+// needs from window.kx and registers its own functions there. The parts are served joined, in
+// the order BUNDLES lists them (kexpwa/web/assets.py), as one deferred js/page.js. No personal
+// data goes to localStorage, URLs or the console.
 (function () {
   "use strict";
   var el = document.getElementById("kx-config"), config = {};

@@ -5,13 +5,15 @@
   "use strict";
   var kx = window.kx, S = window.kxStore, Y = window.kxSync;
 
-  // What render() cannot read from the store: the last failed attempt (the worker's flushes
-  // report theirs by message) and another account's entries set aside on this phone.
-  var seen = { failedAt: 0, aside: 0 };
+  // What render() cannot read from the store: the last failed attempt and a client_mismatch stop
+  // (the worker's flushes report theirs by message: with the flush lock held by the worker, the
+  // page's own flush is skipped and never learns them) and another account's entries set aside.
+  var seen = { failedAt: 0, failedStatus: 0, aside: 0, blocked: false };
 
   function note(detail) {
-    if (detail.type === "error") seen.failedAt = detail.at || Date.now();
-    if (detail.type === "synced") seen.failedAt = 0;
+    if (detail.type === "error") { seen.failedAt = detail.at || Date.now(); seen.failedStatus = detail.status || 0; }
+    if (detail.type === "synced") { seen.failedAt = 0; seen.blocked = false; }
+    if (detail.type === "blocked" && detail.owner === kx.owner) seen.blocked = true;
     if (detail.type === "aside") seen.aside = detail.count || 0;
   }
 
@@ -30,14 +32,17 @@
     return Promise.all([S.counts(), S.getMeta("last_sync")]).then(function (v) {
       var c = v[0], last = v[1], parts = [];
       var failedAt = seen.failedAt;
-      if (Y.state.blocked) {
+      if (Y.state.blocked || seen.blocked) {
         parts.push("Sync stopped: the server says this phone's entries belong to another account. Nothing more is sent; they are kept here.");
       } else if (Y.state.signedOut && c.pending) {
         parts.push(kx.plural(c.pending, "entry is", "entries are") + " waiting. Sign in again to send them.");
       } else {
         if (c.pending) parts.push(kx.plural(c.pending, "entry", "entries") + " waiting to sync");
         else parts.push(c.attention || failedAt ? "Nothing waiting to sync" : "All saved to the server");
-        if (failedAt) parts.push("Couldn't reach the server at " + hhmm(failedAt) + " — will try again");
+        if (failedAt) {
+          parts.push((seen.failedStatus ? "The server had a problem at " : "Couldn't reach the server at ") +
+            hhmm(failedAt) + " — will try again");
+        }
       }
       if (seen.aside) {
         parts.push(kx.plural(seen.aside, "entry", "entries") + " from another account " +
