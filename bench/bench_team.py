@@ -112,9 +112,13 @@ async def _seed(dep: sync_deploy.Deployment) -> dict[str, int]:
                 ]
                 await ReadMark.bulk_create(marks, batch_size=1000, using_db=conn)
                 await tally.rebuild(conn)
+            # The planner's statistics as a running deployment has them: on SQLite as the
+            # daily purge job leaves them, on PostgreSQL as autovacuum's autoanalyze does.
             if postgres:
                 async with in_transaction(tenancy.alias(AUTHORITY)) as conn:
                     await conn.execute_script("ANALYZE")
+            else:
+                await db.refresh_statistics()
     return {"practitioners": len(owners), "notes": len(notes), "journal": len(journal)} | {
         "time": len(times)
     }

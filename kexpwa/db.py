@@ -185,6 +185,7 @@ async def migrate(cfg: Config) -> list[str]:
     for slug in tenancy.each(cfg.slugs):
         await _migrate_connection(tenancy.alias(slug), tenancy.AUTHORITY_APP)
         await ChangeCounter.get_or_create(id=1, defaults={"value": 0})
+        await refresh_statistics()
         visited.append(slug)
     return visited
 
@@ -196,6 +197,23 @@ async def checkpoint() -> None:
     conn = tenancy.connection()
     if conn.capabilities.dialect == "sqlite":
         await conn.execute_query("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+# Rows ANALYZE samples per index on SQLite: enough for the planner to tell a selective index
+# from one that is not, at a cost that stays a few milliseconds however large the tables grow.
+ANALYSIS_LIMIT = 1000
+
+
+async def refresh_statistics() -> None:
+    """On SQLite, refresh the query planner's statistics for the bound authority.
+
+    Without them SQLite guesses every index equally selective, and some team-lead queries pick
+    an index matching thousands of rows over a key lookup (the unread counts: 3 to 4 times slower
+    at 50,000 entries). Run by ``kexpwa migrate`` and by the daily purge job. PostgreSQL's
+    autovacuum keeps its own statistics."""
+    conn = tenancy.connection()
+    if conn.capabilities.dialect == "sqlite":
+        await conn.execute_script(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}; ANALYZE;")
 
 
 async def _ping(alias: str, seconds: float) -> bool:

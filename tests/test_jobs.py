@@ -17,7 +17,7 @@ import pytest
 
 from kexpwa import db, tenancy
 from kexpwa.config import Config
-from kexpwa.jobs import queue
+from kexpwa.jobs import purge, queue
 from kexpwa.jobs.worker import Worker, inprocess_enabled
 from kexpwa.models.jobs import DONE, FAILED, PENDING, Job
 from kexpwa.settings import Settings
@@ -198,3 +198,23 @@ async def test_queue_a_purge_and_run_it_with_the_worker_command(
             assert statuses and set(statuses) == {DONE}, slug
     again = _kexpwa(tmp_path, "worker", "--once")
     assert again.stdout.strip() == "kexpwa worker ran 0 job(s)"
+
+
+async def test_the_daily_purge_leaves_fresh_planner_statistics_on_sqlite(
+    dbs: Config, backend: str, settings: Settings
+) -> None:
+    """Without statistics SQLite takes every index as equally selective and picks slow plans
+    for a lead's unread counts; the daily purge refreshes them (PostgreSQL's autovacuum does
+    its own, so there it only has to run cleanly)."""
+    with tenancy.bound("edinburgh"):
+        for n in range(3):
+            await queue.enqueue("purge", {"n": n})
+        conn = tenancy.connection()
+        if backend == "sqlite":
+            await conn.execute_script("DROP TABLE IF EXISTS sqlite_stat1")
+        await purge.handle(settings, {})
+        if backend == "sqlite":
+            rows = await conn.execute_query_dict("SELECT tbl, stat FROM sqlite_stat1")
+            assert {"tbl": "job", "stat": "3"} in [
+                {"tbl": r["tbl"], "stat": str(r["stat"]).split()[0]} for r in rows
+            ], rows

@@ -24,9 +24,9 @@ from kexpwa.models.records import Project, ProjectStageChange
 from kexpwa.models.sync import SyncClient
 
 # Queries for a lead's overview: the reader (teams, members), projects, stage dates, tallies
-# (counts in total and this month; minutes of the last 4 weeks), last syncs, read marks (one
-# per kind the lead reads). Asserted by tests/test_team_overview.py.
-OVERVIEW_QUERIES = 9
+# (counts in total and this month, and minutes of the last 4 weeks, in one), last syncs, read
+# marks (one per kind the lead reads). Asserted by tests/test_team_overview.py.
+OVERVIEW_QUERIES = 8
 RECENT_WEEKS = 4
 COUNTED = ("note", "journal")
 
@@ -86,23 +86,26 @@ async def _stage_since(owners: list[uuid.UUID]) -> dict[uuid.UUID, datetime]:
 async def _tallies(
     owners: list[uuid.UUID], today: date
 ) -> tuple[dict[tuple[uuid.UUID, str], int], dict[tuple[uuid.UUID, str], int]]:
-    """(entries in total and this month, per member and bucket; minutes of the last 4 weeks)."""
+    """(entries in total and this month, per member and bucket; minutes of the last 4 weeks),
+    from one read of the tally rows involved (a few dozen per member)."""
     month = days.month_start(today)
-    totals = await WeekTally.filter(
-        Q(week=tally.ALL_TIME) | Q(week=month, bucket__in=["note_m", "journal_m"]),
-        owner_id__in=owners,
-    ).values("owner_id", "bucket", "entries")
     first = days.last_weeks(today, RECENT_WEEKS)[0]
-    recent = await (
-        WeekTally.filter(owner_id__in=owners, week__gte=first, bucket__in=["work", "own"])
-        .annotate(m=Sum("minutes"))
-        .group_by("owner_id", "bucket")
-        .values("owner_id", "bucket", "m")
-    )
-    return (
-        {(_uuid(r["owner_id"]), r["bucket"]): int(r["entries"] or 0) for r in totals},
-        {(_uuid(r["owner_id"]), r["bucket"]): int(r["m"] or 0) for r in recent},
-    )
+    rows = await WeekTally.filter(
+        Q(week=tally.ALL_TIME, bucket__in=[*COUNTED, *(f"{k}_lead" for k in COUNTED)])
+        | Q(week=month, bucket__in=["note_m", "journal_m"])
+        | Q(week__gte=first, bucket__in=["work", "own"]),
+        owner_id__in=owners,
+    ).values_list("owner_id", "week", "bucket", "entries", "minutes")
+    counts: dict[tuple[uuid.UUID, str], int] = {}
+    minutes: dict[tuple[uuid.UUID, str], int] = {}
+    for owner_id, week, bucket, entries, spent in rows:
+        key = (_uuid(owner_id), bucket)
+        if bucket in ("work", "own"):
+            if week != tally.ALL_TIME:
+                minutes[key] = minutes.get(key, 0) + int(spent or 0)
+        else:
+            counts[key] = int(entries or 0)
+    return counts, minutes
 
 
 async def _last_syncs(owners: list[uuid.UUID]) -> dict[uuid.UUID, datetime]:

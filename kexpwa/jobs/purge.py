@@ -5,7 +5,8 @@ Deleted entries older than the horizon are removed with their versions
 (:mod:`kexpwa.syncing.retention`), finished jobs and session records that ended or went
 unused before the horizon are forgotten, and on SQLite the write-ahead
 log is folded back and truncated so the old pages leave the disk too (``secure_delete`` has
-already zeroed them in the database file; see :mod:`kexpwa.db`).
+already zeroed them in the database file; see :mod:`kexpwa.db`), and the query planner's
+statistics are refreshed (:func:`kexpwa.db.refresh_statistics`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ async def purge(horizon_days: int, *, now: datetime | None = None) -> tombstones
     await queue.forget(now - timedelta(days=horizon_days))
     await sessions.purge(now - timedelta(days=horizon_days))
     await db.checkpoint()
+    await db.refresh_statistics()
     return purged
 
 
