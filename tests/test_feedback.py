@@ -4,16 +4,18 @@ withdrawing sharing does, the audit rows and the new-comment hook. SQLite and Po
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from kexpwa import tenancy
-from kexpwa.domain import feedback, registry, visibility
+from kexpwa.domain import feedback, registry, tombstones, visibility
 from kexpwa.domain.errors import Invalid, NotFound
 from kexpwa.models.account import Role
 from kexpwa.models.audit import AuditEvent
 from kexpwa.models.feedback import Feedback
+from kexpwa.models.records import JournalEntry
 from tests.support import Made, UserFactory
 from tests.team_helpers import Team, delete, edit, make, team
 
@@ -210,3 +212,22 @@ async def test_a_registered_hook_is_called_once_with_each_new_comment(users: Use
     assert [s.id for s in seen] == [item.id]
     assert seen[0].body == "Lovely." and seen[0].parent_id == entry.id
     assert await count() == 1  # a failing hook never undoes the comment
+
+
+async def test_purging_an_entry_removes_its_thread(users: UserFactory) -> None:
+    t = await team(users)
+    entry = await shared_entry(t)
+    kept = await shared_entry(t)
+    await post(t.lee, "journal", entry, "Lovely.")
+    await post(t.pat, "journal", entry, "Thanks!")
+    await post(t.lee, "journal", kept, "Stays.")
+    await delete(t.pat, "journal", entry)
+    with tenancy.bound("edinburgh"):
+        await JournalEntry.filter(id=entry.id).update(deleted_at=datetime(2020, 1, 1, tzinfo=UTC))
+        ids = [entry.id]
+        thread = Feedback.filter(parent_id__in=ids)
+        highest = max(await thread.values_list("change_no", flat=True))
+        purged = await tombstones.purge(90)
+        assert purged.counts["journal"] == 1 and purged.counts["feedback"] == 2
+        assert await Feedback.all().values_list("body", flat=True) == ["Stays."]
+        assert purged.purged_through >= highest  # the thread's tombstones count in the mark
