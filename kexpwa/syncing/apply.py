@@ -16,11 +16,12 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from kexpwa.domain import changes, flags, registry
 from kexpwa.domain.changes import Applied
-from kexpwa.domain.errors import ChangeError, Invalid, NotFound, Stale, UnknownField
+from kexpwa.domain.errors import ChangeError, Invalid, NotFound, ReadOnly, Stale, UnknownField
 from kexpwa.domain.kinds import Context, Kind
 from kexpwa.models.records import Record
 from kexpwa.models.sync import AppliedMutation
 from kexpwa.syncing import conflicts
+from sync import errors
 from sync.envelope import Mutation
 from sync.ports import Result
 from sync.push import rejected
@@ -30,9 +31,10 @@ UNREADABLE = "Some of the data could not be read: check that each field has the 
 
 
 def known_kinds() -> frozenset[str]:
-    """Every ``<type>.<action>`` a push may carry."""
+    """Every ``<type>.<action>`` a push may carry. A child kind's (feedback) are known so that
+    they are refused as ``read_only``, with a message saying where to reply instead."""
     names: set[str] = set()
-    for kind in registry.all_kinds():
+    for kind in registry.synced_kinds():
         names.update(f"{kind.name}.{action}" for action in ("upsert", "delete", "restore"))
         if kind.share_fields:
             names.add(f"{kind.name}.share")
@@ -100,6 +102,8 @@ async def _chained_base(
 
 
 async def _change(ctx: Context, kind: Kind, mutation: Mutation, conn: BaseDBAsyncClient) -> Applied:
+    if kind.parent is not None:
+        raise ReadOnly(errors.message("read_only"))
     base = mutation.base_version or 0
     if mutation.base_mutation_id is not None and mutation.action in ("upsert", "delete"):
         base = await _chained_base(ctx, kind, mutation, conn)

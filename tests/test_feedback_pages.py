@@ -1,0 +1,245 @@
+"""Feedback over HTTP, on SQLite and PostgreSQL: the thread on the lead's entry page and beside
+the owner's note and journal entry, posting with and without htmx, bad input (a message,
+nothing changed), isolation by every route and parameter, and sync (pulls carry feedback
+read-only, a withdrawn thread becomes tombstones at the lead's next pull, pushes are refused)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+
+from kexpwa import tenancy
+from kexpwa.domain import feedback
+from kexpwa.models.account import Role
+from kexpwa.models.feedback import Feedback
+from tests import support
+from tests.conftest import Client
+from tests.support import Made, UserFactory
+from tests.sync_support import Device
+from tests.team_helpers import edit, make, team
+
+SECRET = "Zqx"  # in every comment that must never reach the reader being tested
+HTMX = {"HX-Request": "true", "HX-Target": "feedback"}
+
+
+async def count() -> int:
+    with tenancy.bound("edinburgh"):
+        return await Feedback.all().count()
+
+
+async def say(who: Made, kind: str, entry: Any, body: str) -> Feedback:
+    with tenancy.bound(who.authority):
+        return await feedback.comment(who.user, kind, entry.id, body)
+
+
+async def test_the_lead_comments_and_the_owner_replies_without_javascript(
+    client: Client, other_client: Client, users: UserFactory
+) -> None:
+    t = await team(users)
+    entry = await make(t.pat, "journal", title="Listening first", share_lead=True)
+    await support.sign_in(client, t.lee)
+    page = await client.get(f"/team/entries/journal/{entry.id}")
+    assert page.status_code == 200
+    assert "No feedback yet." in page.text and "Post feedback" in page.text
+    assert "can't be edited or deleted" in page.text
+    path = f"/feedback/journal/{entry.id}"
+    posted = await support.post_form(
+        client, path, {"body": "Really thoughtful."}, page=f"/team/entries/journal/{entry.id}"
+    )
+    assert posted.status_code == 303
+    assert posted.headers["location"].endswith(f"/team/entries/journal/{entry.id}#feedback")
+    page = await client.get(f"/team/entries/journal/{entry.id}")
+    assert "Really thoughtful." in page.text and "(team lead)" in page.text
+    await support.sign_in(other_client, t.pat)
+    mine = await other_client.get(f"/journal/{entry.id}")
+    assert "Really thoughtful." in mine.text and "Send reply" in mine.text
+    replied = await support.post_form(
+        other_client, path, {"body": "Thank you!"}, page=f"/journal/{entry.id}"
+    )
+    assert replied.status_code == 303
+    assert replied.headers["location"].endswith(f"/journal/{entry.id}#feedback")
+    page = await client.get(f"/team/entries/journal/{entry.id}")
+    assert page.text.index("Really thoughtful.") < page.text.index("Thank you!")
+    assert "(reply)" in page.text
+
+
+async def test_htmx_gets_the_thread_back_and_a_note_shows_it_beside_its_form(
+    client: Client, users: UserFactory
+) -> None:
+    t = await team(users)
+    entry = await make(t.pat, "note", title="Home visit", share_lead=True)
+    await support.sign_in(client, t.lee)
+    page = f"/team/entries/note/{entry.id}"
+    answer = await support.post_form(
+        client, f"/feedback/note/{entry.id}", {"body": "Good notes."}, page=page, headers=HTMX
+    )
+    assert answer.status_code == 200
+    assert answer.text.lstrip().startswith('<section id="feedback"')
+    assert "Good notes." in answer.text and 'data-status-message="Feedback posted."' in answer.text
+    assert "HX-Request" in answer.headers["vary"]
+    client.cookies.clear()
+    await support.sign_in(client, t.pat)
+    form = await client.get(f"/notes/{entry.id}/edit")
+    assert "Good notes." in form.text and "Send reply" in form.text
+    new = await client.get("/notes/new")
+    assert 'id="feedback"' not in new.text
+    offline = await client.get("/notes/offline-edit")
+    assert 'data-thread="note:kx-record-id"' in offline.text
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("", "Enter your comment."),
+        ("  \n ", "Enter your comment."),
+        ("x" * (feedback.BODY_MAX + 1), "2,000"),
+        ("nul\x00", "cannot be stored"),
+    ],
+)
+async def test_bad_text_gets_a_message_and_changes_nothing(
+    client: Client, users: UserFactory, body: str, message: str
+) -> None:
+    t = await team(users)
+    entry = await make(t.pat, "journal", title="Listening first", share_lead=True)
+    await support.sign_in(client, t.lee)
+    page = f"/team/entries/journal/{entry.id}"
+    path = f"/feedback/journal/{entry.id}"
+    for headers in ({}, HTMX):
+        answer = await support.post_form(client, path, {"body": body}, page=page, headers=headers)
+        assert answer.status_code == 422, answer.text
+        assert message in answer.text
+        assert 'aria-invalid="true"' in answer.text
+    no_body = await support.post_form(client, path, {}, page=page)
+    assert no_body.status_code == 422 and "Enter your comment." in no_body.text
+    assert await count() == 0
+
+
+async def test_the_owner_of_a_private_entry_is_told_to_share_it(
+    client: Client, users: UserFactory
+) -> None:
+    t = await team(users)
+    entry = await make(t.pat, "note", title="Private", share_lead=False)
+    client.cookies.clear()
+    await support.sign_in(client, t.pat)
+    form = await client.get(f"/notes/{entry.id}/edit")
+    assert "Share this entry with your team lead" in form.text and "Send reply" not in form.text
+    answer = await support.post_form(client, f"/feedback/note/{entry.id}", {"body": "Hi"})
+    assert answer.status_code == 422 and "Share this entry" in answer.text
+    assert await count() == 0
+
+
+async def test_without_a_csrf_token_nothing_is_posted(client: Client, users: UserFactory) -> None:
+    t = await team(users)
+    entry = await make(t.pat, "journal", title="Listening first", share_lead=True)
+    await support.sign_in(client, t.lee)
+    answer = await client.post(f"/feedback/journal/{entry.id}", data={"body": "Hello"})
+    assert answer.status_code == 403
+    assert await count() == 0
+
+
+async def test_no_route_or_parameter_lets_anyone_else_read_or_post(
+    client: Client, users: UserFactory
+) -> None:
+    t = await team(users)
+    shared = await make(t.pat, "journal", title="Shared", share_lead=True)
+    note = await make(t.pat, "note", title="Shared note", share_lead=True)
+    await say(t.lee, "journal", shared, f"{SECRET} lead words")
+    await say(t.pat, "journal", shared, f"{SECRET} reply words")
+    await say(t.lee, "note", note, f"{SECRET} note words")
+    private = await make(t.pat, "note", title="Private", share_lead=False)
+    other_team = await make(t.zed, "note", title="Portobello", share_lead=True)
+    lothian = await make(t.ola, "note", title="Lothian", share_lead=True)
+    before = await count()
+    # Sam (Pat's teammate), Zed (another team) and a lead of another team.
+    lou = await users("edinburgh", "lou", Role.TEAM_LEAD, team="Portobello")
+    for who in (t.sam, t.zed, lou):
+        client.cookies.clear()
+        await support.sign_in(client, who)
+        device = Device(client, await support.csrf(client, "/"))
+        for path in [
+            f"/journal/{shared.id}",
+            f"/notes/{note.id}/edit",
+            f"/team/entries/journal/{shared.id}",
+            f"/team/entries/note/{note.id}",
+            "/team/shared",
+            "/",
+        ]:
+            response = await client.get(path)
+            assert response.status_code in (200, 403, 404), path
+            assert SECRET not in response.text, (who.username, path)
+        changes = await device.pull_all()
+        assert not [c for c in changes if c["kind"] == "feedback"], who.username
+        for kind, record in [
+            ("journal", shared), ("note", note), ("note", private), ("note", other_team),
+            ("note", lothian), ("journal", note), ("time", note), ("bogus", note),
+            ("note", uuid.uuid4()),
+        ]:  # fmt: skip
+            if record is other_team and who in (t.zed, lou):
+                continue  # Zed's own entry, shared with Lou: theirs to talk about
+            rid = getattr(record, "id", record)
+            answer = await support.post_form(client, f"/feedback/{kind}/{rid}", {"body": "Hi"})
+            assert answer.status_code in (403, 404), (who.username, kind)
+            assert SECRET not in answer.text
+    # The lead cannot post on a private entry, another team's or another authority's.
+    client.cookies.clear()
+    await support.sign_in(client, t.lee)
+    for record in (private, other_team, lothian):
+        answer = await support.post_form(client, f"/feedback/note/{record.id}", {"body": "Hi"})
+        assert answer.status_code == 404
+    assert await count() == before
+
+
+async def test_pulls_carry_feedback_and_withdrawal_makes_the_leads_copies_tombstones(
+    client: Client, other_client: Client, users: UserFactory
+) -> None:
+    t = await team(users)
+    entry = await make(t.pat, "journal", title="Listening first", share_lead=True)
+    pat = await Device.signed_in(client, t.pat)
+    lee = await Device.signed_in(other_client, t.lee)
+    await pat.pull_all()
+    await lee.pull_all()
+    comment = await say(t.lee, "journal", entry, "Lovely.")
+    reply = await say(t.pat, "journal", entry, "Thanks!")
+    mine = [c for c in await pat.pull_all() if c["kind"] == "feedback"]
+    assert [(c["record_id"], c["read_only"], c["deleted"]) for c in mine] == [
+        (str(comment.id), True, False),
+        (str(reply.id), True, False),
+    ]
+    assert mine[0]["data"]["body"] == "Lovely." and mine[0]["data"]["parent_id"] == str(entry.id)
+    assert mine[0]["owner_name"] == t.lee.user.display_name and mine[1]["data"]["by_owner"]
+    theirs = [c for c in await lee.pull_all() if c["kind"] == "feedback"]
+    assert {c["record_id"] for c in theirs if not c["deleted"]} == {str(comment.id), str(reply.id)}
+    await edit(t.pat, "journal", entry, share_lead=False)
+    gone = [c for c in await lee.pull_all() if c["kind"] == "feedback"]
+    assert {(c["record_id"], c["deleted"], c["data"]) for c in gone} == {
+        (str(comment.id), True, None),
+        (str(reply.id), True, None),
+    }
+    still = [c for c in await pat.pull_all() if c["kind"] == "feedback"]
+    assert {c["record_id"] for c in still if not c["deleted"]} == {str(comment.id), str(reply.id)}
+
+
+async def test_a_push_of_feedback_is_refused_as_read_only(
+    client: Client, users: UserFactory
+) -> None:
+    t = await team(users)
+    entry = await make(t.pat, "journal", title="Listening first", share_lead=True)
+    pat = await Device.signed_in(client, t.pat)
+    data: dict[str, Any] = {
+        "body": "Offline reply",
+        "parent_kind": "journal",
+        "parent_id": str(entry.id),
+        "parent_owner_id": str(t.pat.user.id),
+    }
+    answer = await pat.push(
+        pat.make("feedback.upsert", data=data),
+        pat.make("feedback.delete", base_version=1),
+        pat.make("feedback.restore"),
+    )
+    results = answer["results"]
+    assert [r["status"] for r in results] == ["rejected"] * 3
+    assert {r["code"] for r in results} == {"read_only"}
+    assert "reply on the entry's page" in results[0]["message"]
+    assert await count() == 0
