@@ -21,7 +21,7 @@ from tests.sync_support import Device
 from tests.team_helpers import edit, make, team
 
 SECRET = "Zqx"  # in every comment that must never reach the reader being tested
-HTMX = {"HX-Request": "true", "HX-Target": "feedback"}
+HTMX = {"HX-Request": "true", "HX-Target": "feedback-thread"}
 
 
 async def count() -> int:
