@@ -243,3 +243,28 @@ async def test_a_push_of_feedback_is_refused_as_read_only(
     assert {r["code"] for r in results} == {"read_only"}
     assert "reply on the entry's page" in results[0]["message"]
     assert await count() == 0
+
+
+async def test_home_says_which_entries_have_new_feedback_until_they_are_opened(
+    client: Client, other_client: Client, users: UserFactory
+) -> None:
+    t = await team(users)
+    entry = await make(t.pat, "journal", title="Listening first", share_lead=True)
+    note = await make(t.pat, "note", title="Home visit", share_lead=True)
+    await support.sign_in(client, t.pat)
+    assert "New feedback" not in (await client.get("/")).text
+    await say(t.lee, "journal", entry, "One.")
+    await say(t.lee, "journal", entry, "Two.")
+    await say(t.lee, "note", note, "Three.")
+    await say(t.pat, "note", note, "My own reply is not news to me.")
+    home = await client.get("/")
+    assert "New feedback" in home.text
+    assert f'/journal/{entry.id}#feedback">Listening first</a>: 2 new comments' in home.text
+    assert f'/notes/{note.id}/edit#feedback">Home visit</a>: 1 new comment' in home.text
+    await client.get(f"/journal/{entry.id}")
+    home = await client.get("/")
+    assert "Listening first" not in home.text and "Home visit" in home.text
+    await client.get(f"/notes/{note.id}/edit")
+    assert "New feedback" not in (await client.get("/")).text
+    await support.sign_in(other_client, t.sam)  # a teammate hears nothing of it
+    assert "New feedback" not in (await other_client.get("/")).text

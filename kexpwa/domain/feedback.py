@@ -21,6 +21,8 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from tortoise.expressions import Subquery
+from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from kexpwa import tenancy
@@ -31,6 +33,7 @@ from kexpwa.domain.kinds import Context, Kind
 from kexpwa.models.account import Role, User
 from kexpwa.models.audit import AuditEvent
 from kexpwa.models.feedback import Feedback
+from kexpwa.models.reading import ReadMark
 from kexpwa.models.records import Record
 
 log = logging.getLogger(__name__)
@@ -42,7 +45,16 @@ NOT_SHARED = (
     "Share this entry with your team lead to start a conversation about it: feedback is only "
     "possible on shared entries."
 )
-__all__ = ["BODY_MAX", "NOT_SHARED", "Thread", "comment", "on_new_comment", "thread"]
+__all__ = [
+    "BODY_MAX",
+    "NOT_SHARED",
+    "Thread",
+    "comment",
+    "mark_seen",
+    "on_new_comment",
+    "thread",
+    "unseen",
+]
 
 
 def on_new_comment(hook: Hook) -> Hook:
@@ -164,3 +176,64 @@ async def thread(reader: visibility.Reader, parent_kind: str, record: Record) ->
         allowed = kind.model.filter(visibility.shared_with_lead(reader, kind), id=record.id)
         can_post = await allowed.exists()
     return Thread(kind.name, record.id, items, can_post, by_lead=not own)
+
+
+async def mark_seen(reader_id: uuid.UUID, items: list[Feedback]) -> None:
+    """The reader has seen these comments (their entry's page showed them): read marks, as a
+    lead's reads of shared entries are kept (kexpwa.models.reading), one per comment."""
+    others = [i.id for i in items if i.owner_id != reader_id]
+    if not others:
+        return
+    seen = await ReadMark.filter(
+        reader_id=reader_id, kind=KIND.name, record_id__in=others
+    ).values_list("record_id", flat=True)
+    known = {str(value) for value in seen}
+    new = [
+        ReadMark(reader_id=reader_id, kind=KIND.name, record_id=i)
+        for i in others
+        if str(i) not in known
+    ]
+    if new:
+        await ReadMark.bulk_create(new, ignore_conflicts=True)  # a second tab may race us
+
+
+@dataclass(frozen=True)
+class Unseen:
+    """An entry of the reader's with comments from someone else they have not seen yet."""
+
+    kind: str
+    record_id: uuid.UUID
+    title: str
+    count: int
+
+
+async def unseen(reader: visibility.Reader) -> list[Unseen]:
+    """The reader's own entries with feedback from someone else (their lead) that they have
+    not seen yet, by kind and title: one query for the threads, one per entry kind with any
+    for the titles."""
+    seen = ReadMark.filter(reader_id=reader.user_id, kind=KIND.name).values("record_id")
+    rows = (
+        await Feedback.filter(visibility.readable(reader, KIND), parent_owner_id=reader.user_id)
+        .exclude(owner_id=reader.user_id)
+        .exclude(id__in=Subquery(seen))
+        .annotate(n=Count("id"))
+        .group_by("parent_kind", "parent_id")
+        .values("parent_kind", "parent_id", "n")
+    )
+    titles: dict[tuple[str, str], str] = {}
+    for name in PARENT.kinds:
+        ids = [row["parent_id"] for row in rows if row["parent_kind"] == name]
+        kind = registry.get(name)
+        if ids and kind is not None:
+            found = await kind.model.filter(id__in=ids).values_list("id", "title")
+            titles.update({(name, str(rid)): str(title) for rid, title in found})
+    out = [
+        Unseen(
+            str(row["parent_kind"]),
+            uuid.UUID(str(row["parent_id"])),
+            titles.get((str(row["parent_kind"]), str(row["parent_id"])), ""),
+            int(row["n"]),
+        )
+        for row in rows
+    ]
+    return sorted(out, key=lambda u: (u.kind, u.title))

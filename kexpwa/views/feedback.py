@@ -42,21 +42,37 @@ async def _entry(reader: visibility.Reader, kind_name: str, record_id: uuid.UUID
     return record
 
 
+def own_url(request: Request, kind_name: str, record_id: uuid.UUID) -> str:
+    """The owner's page of their entry, where its thread is shown."""
+    if kind_name == "journal":
+        return str(request.url_for("journal_entry", id=record_id))
+    return str(request.url_for("note_edit", id=record_id))
+
+
 def entry_url(request: Request, reader: visibility.Reader, kind_name: str, record: Any) -> str:
     """Where the reader reads the entry: the lead's entry page, or the owner's own page."""
     if record.owner_id != reader.user_id:
         return str(request.url_for("team_entry", kind=kind_name, id=record.id))
-    if kind_name == "journal":
-        return str(request.url_for("journal_entry", id=record.id))
-    return str(request.url_for("note_edit", id=record.id))
+    return own_url(request, kind_name, record.id)
+
+
+async def new_on_home(request: Request) -> list[dict[str, Any]]:
+    """The signed-in person's entries with feedback they have not seen, with links."""
+    return [
+        {"title": u.title, "count": u.count, "url": own_url(request, u.kind, u.record_id)}
+        for u in await feedback.unseen(await _reader(request))
+    ]
 
 
 async def context(
     request: Request, reader: visibility.Reader, kind_name: str, record: Record
 ) -> dict[str, Any]:
-    """What ``feedback/_thread.html`` needs, for a page that shows ``record``."""
+    """What ``feedback/_thread.html`` needs, for a page that shows ``record``. The comments
+    shown are marked seen (the home page's "New feedback" drops them)."""
+    thread = await feedback.thread(reader, kind_name, record)
+    await feedback.mark_seen(reader.user_id, thread.items)
     return {
-        "thread": await feedback.thread(reader, kind_name, record),
+        "thread": thread,
         "post_url": request.url_for("feedback_post", kind=kind_name, id=record.id),
         "feedback_max": feedback.BODY_MAX,
         "feedback_error": "",
