@@ -268,3 +268,26 @@ async def test_home_says_which_entries_have_new_feedback_until_they_are_opened(
     assert "New feedback" not in (await client.get("/")).text
     await support.sign_in(other_client, t.sam)  # a teammate hears nothing of it
     assert "New feedback" not in (await other_client.get("/")).text
+
+
+async def test_entries_with_feedback_are_kept_ready_offline_without_marking_them_seen(
+    client: Client, other_client: Client, users: UserFactory
+) -> None:
+    t = await team(users)
+    entry = await make(t.pat, "journal", title="Listening first", share_lead=True)
+    note = await make(t.pat, "note", title="Home visit", share_lead=True)
+    quiet = await make(t.pat, "note", title="No thread", share_lead=True)
+    await support.sign_in(client, t.pat)
+    await say(t.lee, "journal", entry, "One.")
+    await say(t.lee, "note", note, "Two.")
+    warm = (await client.get("/api/session")).json()["warm"]
+    assert f"/notes/{note.id}/edit" in warm and f"/journal/{entry.id}" in warm
+    assert warm.index(f"/notes/{note.id}/edit") < warm.index(f"/journal/{entry.id}")  # newest
+    assert f"/notes/{quiet.id}/edit" not in warm
+    # The worker's fetch keeps the page ready; it does not count as reading the comment.
+    kept = await client.get(f"/journal/{entry.id}", headers={"Sec-Fetch-Mode": "cors"})
+    assert "One." in kept.text
+    assert "Listening first</a>: 1 new comment" in (await client.get("/")).text
+    await support.sign_in(other_client, t.sam)
+    theirs = (await other_client.get("/api/session")).json()["warm"]
+    assert not [p for p in theirs if str(entry.id) in p or str(note.id) in p]

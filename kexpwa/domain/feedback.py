@@ -53,6 +53,7 @@ __all__ = [
     "mark_seen",
     "on_new_comment",
     "thread",
+    "threads_of",
     "unseen",
 ]
 
@@ -237,3 +238,20 @@ async def unseen(reader: visibility.Reader) -> list[Unseen]:
         for row in rows
     ]
     return sorted(out, key=lambda u: (u.kind, u.title))
+
+
+async def threads_of(reader: visibility.Reader, limit: int) -> list[tuple[str, uuid.UUID]]:
+    """The reader's own entries that have a thread, the most recently commented first (kind,
+    id): the pages the offline client keeps ready, so feedback is there without signal."""
+    rows = (
+        await Feedback.filter(visibility.readable(reader, KIND), parent_owner_id=reader.user_id)
+        .order_by("-change_no")
+        .limit(limit * 4)
+        .values_list("parent_kind", "parent_id")
+    )
+    found: list[tuple[str, uuid.UUID]] = []
+    for kind, parent_id in rows:
+        item = (str(kind), uuid.UUID(str(parent_id)))
+        if item not in found:
+            found.append(item)
+    return found[:limit]

@@ -42,11 +42,20 @@ async def _entry(reader: visibility.Reader, kind_name: str, record_id: uuid.UUID
     return record
 
 
+def _own(request: Request, kind_name: str, record_id: uuid.UUID) -> Any:
+    if kind_name == "journal":
+        return request.url_for("journal_entry", id=record_id)
+    return request.url_for("note_edit", id=record_id)
+
+
 def own_url(request: Request, kind_name: str, record_id: uuid.UUID) -> str:
     """The owner's page of their entry, where its thread is shown."""
-    if kind_name == "journal":
-        return str(request.url_for("journal_entry", id=record_id))
-    return str(request.url_for("note_edit", id=record_id))
+    return str(_own(request, kind_name, record_id))
+
+
+def own_path(request: Request, kind_name: str, record_id: uuid.UUID) -> str:
+    """The same page's path (for the offline client's list of pages to keep ready)."""
+    return str(_own(request, kind_name, record_id).path)
 
 
 def entry_url(request: Request, reader: visibility.Reader, kind_name: str, record: Any) -> str:
@@ -64,13 +73,22 @@ async def new_on_home(request: Request) -> list[dict[str, Any]]:
     ]
 
 
+def _shown(request: Request) -> bool:
+    """Whether a person will see this answer: a navigation or an htmx swap, not the service
+    worker keeping the page ready (its fetch says ``Sec-Fetch-Mode: cors`` or similar)."""
+    mode = request.headers.get("sec-fetch-mode")
+    return mode in (None, "navigate") or is_htmx(request)
+
+
 async def context(
     request: Request, reader: visibility.Reader, kind_name: str, record: Record
 ) -> dict[str, Any]:
     """What ``feedback/_thread.html`` needs, for a page that shows ``record``. The comments
-    shown are marked seen (the home page's "New feedback" drops them)."""
+    shown to a person are marked seen (the home page's "New feedback" drops them); a page the
+    worker keeps ready marks nothing."""
     thread = await feedback.thread(reader, kind_name, record)
-    await feedback.mark_seen(reader.user_id, thread.items)
+    if _shown(request):
+        await feedback.mark_seen(reader.user_id, thread.items)
     return {
         "thread": thread,
         "post_url": request.url_for("feedback_post", kind=kind_name, id=record.id),

@@ -1,9 +1,10 @@
 """Feedback between a lead and a practitioner in Chromium, at 360 px and at 1280 px: the lead
 opens the overview, reads a shared journal entry and leaves feedback; the practitioner, offline
 after syncing, sees it beside the entry (the entry's page comes from the worker's cache, older
-than the comment, and js/page/thread.js adds what the device pulled); back online, she
-replies (the reply is sent after reconnecting: replies are not queued offline); the lead sees
-the reply. axe finds no WCAG 2.2 AA violation on the pages involved."""
+than the comment, and js/page/thread.js adds what the device pulled); back online, the next
+start keeps the entry's page ready with its thread, and she replies (the reply is sent after
+reconnecting: replies are not queued offline); the lead sees the reply. axe finds no WCAG 2.2
+AA violation on the pages involved."""
 
 from __future__ import annotations
 
@@ -37,6 +38,12 @@ CACHED_TEXT = """async (path) => {
     const names = (await caches.keys()).filter((n) => n.startsWith("kexpwa-pages-"));
     const hit = await (await caches.open(names[0])).match(path);
     return hit ? await hit.text() : "";
+}"""
+
+CACHED_HAS = """async ([path, text]) => {
+    const names = (await caches.keys()).filter((n) => n.startsWith("kexpwa-pages-"));
+    const hit = await (await caches.open(names[0])).match(path);
+    return hit ? (await hit.text()).includes(text) : false;
 }"""
 
 
@@ -96,10 +103,11 @@ def test_feedback_reaches_the_practitioner_offline_and_the_reply_reaches_the_lea
         expect(lead.get_by_label("Your feedback")).to_have_value("")
         _accessible(lead, width)
 
-        # 2. Pat syncs, loses signal, and opens the entry from the worker's cache.
-        pat.goto(live_server.url + "/")
+        # 2. Pat, still on the entry's page she opened before, syncs: the pulled comment
+        # shows on it at once; then she loses signal and opens the entry again.
         sync_now(pat)
         poll(pat, HAS_FEEDBACK)
+        expect(pat.locator("#feedback").get_by_text(COMMENT)).to_be_visible()
         cached = pat.evaluate(CACHED_TEXT, own_path)
         assert TITLE in cached and COMMENT not in cached  # the page the worker will serve
         go_offline(pat_context, live_server)
@@ -112,7 +120,11 @@ def test_feedback_reaches_the_practitioner_offline_and_the_reply_reaches_the_lea
         _accessible(pat, width)
 
         # Back online, she replies (with no connection the post fails and the text stays).
+        # Each start keeps her entries with feedback ready, the thread as the server has it.
         go_online(pat_context, live_server)
+        pat.goto(live_server.url + "/")
+        expect(pat.get_by_role("link", name=TITLE)).to_be_visible()  # "New feedback"
+        poll(pat, CACHED_HAS, [own_path, COMMENT])
         pat.goto(live_server.url + own_path)
         expect(mine.get_by_text(COMMENT)).to_be_visible()
         pat.get_by_label("Your reply").fill(REPLY)
