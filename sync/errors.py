@@ -94,7 +94,7 @@ MUTATION: dict[str, Entry] = {
         Entry(
             "read_only",
             200,
-            "Feedback can't be written through sync: reply on the entry's page while online.",
+            "Feedback can't be changed or deleted once posted.",
         ),
         Entry("missing_data", 200, "A {action} needs a data object."),
         Entry(

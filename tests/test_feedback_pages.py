@@ -221,28 +221,52 @@ async def test_pulls_carry_feedback_and_withdrawal_makes_the_leads_copies_tombst
     assert {c["record_id"] for c in still if not c["deleted"]} == {str(comment.id), str(reply.id)}
 
 
-async def test_a_push_of_feedback_is_refused_as_read_only(
-    client: Client, users: UserFactory
+async def test_a_reply_queued_offline_is_posted_by_a_push_and_never_changed_after(
+    client: Client, other_client: Client, users: UserFactory
 ) -> None:
     t = await team(users)
     entry = await make(t.pat, "journal", title="Listening first", share_lead=True)
+    private = await make(t.pat, "note", title="Private", share_lead=False)
+    await say(t.lee, "journal", entry, "Lovely.")
     pat = await Device.signed_in(client, t.pat)
-    data: dict[str, Any] = {
-        "body": "Offline reply",
-        "parent_kind": "journal",
-        "parent_id": str(entry.id),
-        "parent_owner_id": str(t.pat.user.id),
-    }
+    sam = await Device.signed_in(other_client, t.sam)
+    reply_id = uuid.uuid4()
+
+    def data(parent: Any, body: str = "Thanks, written on the bus.") -> dict[str, Any]:
+        kind = "journal" if parent is entry else "note"
+        return {"body": body, "parent_kind": kind, "parent_id": str(parent.id)}
+
     answer = await pat.push(
-        pat.make("feedback.upsert", data=data),
-        pat.make("feedback.delete", base_version=1),
-        pat.make("feedback.restore"),
+        pat.make("feedback.upsert", record_id=reply_id, data=data(entry)),
+        pat.make("feedback.upsert", data=data(private)),  # not shared, no thread
+        pat.make("feedback.upsert", data=data(entry, body="")),
+        pat.make("feedback.upsert", data={**data(entry), "author_name": "Someone else"}),
+        pat.make("feedback.delete", record_id=reply_id, base_version=1),
+        pat.make("feedback.restore", record_id=reply_id),
+        pat.make("feedback.upsert", record_id=reply_id, base_version=1, data=data(entry, "Edit")),
     )
-    results = answer["results"]
-    assert [r["status"] for r in results] == ["rejected"] * 3
-    assert {r["code"] for r in results} == {"read_only"}
-    assert "reply on the entry's page" in results[0]["message"]
-    assert await count() == 0
+    got = [(r["status"], r.get("code")) for r in answer["results"]]
+    assert got == [
+        ("applied", None),
+        ("rejected", "invalid"),
+        ("rejected", "invalid"),
+        ("rejected", "unknown_field"),
+        ("rejected", "read_only"),
+        ("rejected", "read_only"),
+        ("rejected", "read_only"),
+    ]
+    assert "once posted" in answer["results"][4]["message"]
+    with tenancy.bound("edinburgh"):
+        stored = await Feedback.get(id=reply_id)
+    assert stored.body == "Thanks, written on the bus." and stored.by_owner
+    assert stored.author_name == t.pat.user.display_name
+    assert await count() == 2
+    # Sam, a teammate, cannot post on Pat's entry through sync either.
+    refused = await sam.push(sam.make("feedback.upsert", data=data(entry)))
+    assert [r["code"] for r in refused["results"]] == ["not_found"]
+    assert await count() == 2
+    changes = [c for c in await pat.pull_all() if c["kind"] == "feedback"]
+    assert [c["data"]["body"] for c in changes] == ["Lovely.", "Thanks, written on the bus."]
 
 
 async def test_home_says_which_entries_have_new_feedback_until_they_are_opened(

@@ -89,13 +89,23 @@ def _shared_with_lead(kind: Kind, record: Record) -> bool:
     return bool(field and getattr(record, field))
 
 
-async def comment(actor: User, parent_kind: str, parent_id: uuid.UUID, body: str) -> Feedback:
+async def comment(
+    actor: User,
+    parent_kind: str,
+    parent_id: uuid.UUID,
+    body: str,
+    *,
+    record_id: uuid.UUID | None = None,
+) -> Feedback:
     """Post ``body`` on the entry, as a lead's comment or the owner's reply.
 
     Raises :class:`NotFound` for an entry the actor may not comment on without knowing it
     exists (another person's private, withdrawn or deleted entry, another team's, an unknown
     kind), and :class:`Invalid` for an empty or too long comment, or the owner's own entry
-    that is neither shared nor already has a thread. Nothing is written then."""
+    that is neither shared nor already has a thread. Nothing is written then.
+
+    ``record_id`` is the comment's id when the device made it (a reply queued offline, sent
+    by a sync push); inside the push's transaction the hooks run before that commits."""
     kind = parent_kind_of(parent_kind)
     reader = await visibility.reader_for(actor.id, Role(actor.role))
     ctx = Context(actor, (), (), 0)
@@ -126,7 +136,8 @@ async def comment(actor: User, parent_kind: str, parent_id: uuid.UUID, body: str
             "author_name": actor.display_name,
             "by_owner": by_owner,
         }
-        applied = await changes.upsert(ctx, KIND.name, uuid.uuid4(), data, None)
+        new_id = record_id or uuid.uuid4()
+        applied = await changes.upsert(ctx, KIND.name, new_id, data, None)
         await AuditEvent.create(
             action="feedback.reply" if by_owner else "feedback.comment",
             actor_id=actor.id,
