@@ -6,7 +6,19 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Mount
 
 from kexpwa.domain import checks, registry
-from kexpwa.views import auth, capture, home, journal, notes, projects, pwa, session, team, timelog
+from kexpwa.views import (
+    auth,
+    capture,
+    feedback,
+    home,
+    journal,
+    notes,
+    projects,
+    pwa,
+    session,
+    team,
+    timelog,
+)
 from kexpwa.views import sync as sync_views
 from kexpwa.views.capture import Endpoint
 from kexpwa.web.access import (
@@ -76,6 +88,13 @@ def build() -> list[BaseRoute]:
             team.entry,
             access=TEAM_LEADS,
             name="team_entry",
+        ),
+        route(
+            "/feedback/{kind:str}/{id:uuid}",
+            feedback.post,
+            access=CAPTURE,
+            name="feedback_post",
+            methods=["POST"],
         ),
         route("/what-my-lead-sees", team.what_lead_sees, access=CAPTURE, name="what_my_lead_sees"),
         route("/api/session", session.session_info, access=SIGNED_IN, name="api_session"),

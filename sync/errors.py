@@ -91,6 +91,11 @@ MUTATION: dict[str, Entry] = {
             " \u201cSave anyway\u201d, before you share it.",
         ),
         Entry("unknown_kind", 200, "The kind {kind!r} is not one this server knows."),
+        Entry(
+            "read_only",
+            200,
+            "Feedback can't be changed or deleted once posted.",
+        ),
         Entry("missing_data", 200, "A {action} needs a data object."),
         Entry(
             "unstorable_text",

@@ -23,7 +23,7 @@ from kexpwa import tenancy
 from kexpwa.domain import flags, tally
 from kexpwa.domain.errors import Gone, NotFound, Stale, UnknownField
 from kexpwa.domain.kinds import Context, Kind
-from kexpwa.domain.registry import kind_of
+from kexpwa.domain.registry import children_of, kind_of
 from kexpwa.models.records import Record, RecordVersion, SharingChange
 
 
@@ -162,6 +162,8 @@ async def upsert(
             await kind.after_change(current, before, conn)
         await tally.apply(conn, current.owner_id, counted, tally.of(kind, current))
         await _stamp(kind, current, conn)
+        if any(bool(getattr(current, f)) != was for f, was in sharing_before.items()):
+            await _restamp_children(kind, current, conn)
         return Applied(kind.name, current, sharing_held=tuple(held))
 
 
@@ -198,6 +200,27 @@ async def _stamp(kind: Kind, record: Record, conn: BaseDBAsyncClient) -> None:
     await kind.model.filter(id=record.id).using_db(conn).update(change_no=record.change_no)
 
 
+async def _restamp_children(kind: Kind, record: Record, conn: BaseDBAsyncClient) -> None:
+    """Give the records that belong to this one (feedback) new change numbers: who may read
+    them follows this record's sharing and deletion, so a pull must send them again (data, or
+    a tombstone for a lead whose access was withdrawn). Called after :func:`_stamp`, holding
+    the counter: child records are written only by their own domain function, which locks
+    this record's row first, so no writer holds a child row while waiting for the counter."""
+    for child in children_of(kind.name):
+        parent = child.parent
+        assert parent is not None
+        where: dict[str, Any] = {parent.kind_field: kind.name, parent.id_field: record.id}
+        ids = (
+            await child.model.filter(**where)
+            .using_db(conn)
+            .order_by("change_no")
+            .values_list("id", flat=True)
+        )
+        for child_id in ids:
+            number = await next_change_no(conn)
+            await child.model.filter(id=child_id).using_db(conn).update(change_no=number)
+
+
 async def delete(ctx: Context, kind_name: str, record_id: uuid.UUID, base_version: int) -> Applied:
     """Soft-delete (a tombstone); ``base_version`` must be the record's current version.
     Deleting a deleted record again changes nothing."""
@@ -214,6 +237,7 @@ async def delete(ctx: Context, kind_name: str, record_id: uuid.UUID, base_versio
         current.version += 1
         current.change_no = await _change_no(kind, current, conn)
         await current.save(using_db=conn)
+        await _restamp_children(kind, current, conn)
         return Applied(kind.name, current)
 
 
@@ -233,6 +257,7 @@ async def restore(ctx: Context, kind_name: str, record_id: uuid.UUID) -> Applied
         current.version += 1
         current.change_no = await _change_no(kind, current, conn)
         await current.save(using_db=conn)
+        await _restamp_children(kind, current, conn)
         return Applied(kind.name, current)
 
 

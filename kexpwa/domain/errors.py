@@ -55,6 +55,12 @@ class Stale(ChangeError):
         self.current_version = current_version
 
 
+class ReadOnly(ChangeError):
+    """A kind a device may read but never write through sync (feedback)."""
+
+    code = "read_only"
+
+
 class Gone(ChangeError):
     """The entry was deleted too long ago to restore."""
 

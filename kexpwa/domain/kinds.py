@@ -67,6 +67,22 @@ class Form:
     maps: tuple[str, ...] = ()  # ``sections.incident`` -> data["sections"]["incident"]
 
 
+@dataclass(frozen=True)
+class Parent:
+    """A kind whose records belong to another record (feedback on a note or journal entry).
+
+    Such a record is read by whoever may read its parent now, through the parent kind's own
+    rule (its owner; a team lead while the owner shares it), never by its author as such: a
+    lead's comment leaves the lead's view when the owner withdraws sharing. Its author writes
+    it once (no edits, no deletes: it is not written through sync); the change path stamps
+    the children again when a parent's sharing or deletion changes, so a pull hears of it."""
+
+    kinds: tuple[str, ...]  # the parent kinds' wire names: ("note", "journal")
+    kind_field: str = "parent_kind"  # model attribute: the parent's kind name
+    id_field: str = "parent_id"  # model attribute: the parent's id
+    owner_field: str = "parent_owner_id"  # model attribute: the parent's owner
+
+
 Validator = Callable[[Mapping[str, Any], Any, Context], Awaitable[dict[str, Any]]]
 # After a record is saved and before its change number is taken: (record, its values before
 # the change or None when new, the transaction). Runs inside the change's transaction.
@@ -104,6 +120,7 @@ class Kind:
     scanned: tuple[str, ...] = ()
     after_change: AfterChange | None = None
     tally: Tally | None = None
+    parent: Parent | None = None  # set for a kind whose records belong to another record
 
     def share_field(self, audience: str) -> str | None:
         """The yes/no field by which the owner shares a record with ``audience``, if any."""

@@ -69,8 +69,9 @@ def unread(shared: Mapping[uuid.UUID, int], read: Mapping[uuid.UUID, int]) -> di
 async def recent_reads(reader: Reader, limit: int) -> list[tuple[str, uuid.UUID]]:
     """The entries the reader opened most recently and may still read (kind, id): the ones
     the offline client keeps ready."""
+    kinds = [kind.name for kind in visibility.lead_kinds()]  # not the feedback seen marks
     marks = (
-        await ReadMark.filter(reader_id=reader.user_id)
+        await ReadMark.filter(reader_id=reader.user_id, kind__in=kinds)
         .order_by("-read_at", "-id")
         .limit(limit * 2)
         .values_list("kind", "record_id")

@@ -1,14 +1,19 @@
 """The record kinds, listed once. Adding a kind: its model, a migration, one domain module that
-builds its :class:`~kexpwa.domain.kinds.Kind`, one line here, and its templates."""
+builds its :class:`~kexpwa.domain.kinds.Kind`, one line here, and its templates.
+
+``KINDS`` are the kinds their owners write (forms, lists, sync pushes); ``CHILD_KINDS`` the
+kinds whose records belong to another record (:class:`~kexpwa.domain.kinds.Parent`: feedback),
+written only by their own domain function and carried to devices by pulls, read-only."""
 
 from __future__ import annotations
 
-from kexpwa.domain import journal, notes, projects, timelog
+from kexpwa.domain import feedback_kind, journal, notes, projects, timelog
 from kexpwa.domain.errors import Invalid
 from kexpwa.domain.kinds import Kind
 
 KINDS: tuple[Kind, ...] = (notes.KIND, journal.KIND, timelog.KIND, projects.KIND)
-_BY_NAME = {kind.name: kind for kind in KINDS}
+CHILD_KINDS: tuple[Kind, ...] = (feedback_kind.KIND,)
+_BY_NAME = {kind.name: kind for kind in (*KINDS, *CHILD_KINDS)}
 
 
 def get(name: str) -> Kind | None:
@@ -25,7 +30,23 @@ def kind_of(name: str) -> Kind:
 
 
 def all_kinds() -> tuple[Kind, ...]:
+    """The kinds their owners write: forms, lists, pushes, tallies, identifier checks."""
     return KINDS
+
+
+def child_kinds() -> tuple[Kind, ...]:
+    """The kinds whose records belong to another record (feedback)."""
+    return CHILD_KINDS
+
+
+def synced_kinds() -> tuple[Kind, ...]:
+    """Every kind a pull carries: the owners' kinds and, read-only, the child kinds."""
+    return (*KINDS, *CHILD_KINDS)
+
+
+def children_of(kind_name: str) -> tuple[Kind, ...]:
+    """The child kinds whose records may belong to a record of ``kind_name``."""
+    return tuple(k for k in CHILD_KINDS if k.parent is not None and kind_name in k.parent.kinds)
 
 
 def purge_order() -> tuple[Kind, ...]:

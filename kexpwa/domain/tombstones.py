@@ -50,6 +50,26 @@ async def _still_referenced(kind: Kind, ids: list[Any], conn: BaseDBAsyncClient)
     return found
 
 
+async def _purge_children(
+    kind: Kind, ids: list[Any], result: Purged, conn: BaseDBAsyncClient
+) -> int:
+    """Remove the records that belonged to purged records (feedback on a purged entry: nobody
+    reads it any more); the highest change number removed, for the purge mark."""
+    highest = 0
+    for child in registry.children_of(kind.name):
+        parent = child.parent
+        assert parent is not None
+        where: dict[str, Any] = {parent.kind_field: kind.name, f"{parent.id_field}__in": ids}
+        orphans = child.model.filter(**where).using_db(conn)
+        numbers = await orphans.values_list("change_no", flat=True)
+        if not numbers:
+            continue
+        highest = max(highest, *(int(str(n)) for n in numbers))
+        result.counts[child.name] = result.counts.get(child.name, 0) + len(numbers)
+        await orphans.delete()
+    return highest
+
+
 async def purge(horizon_days: int, *, now: datetime | None = None) -> Purged:
     """Remove the bound authority's tombstones deleted more than ``horizon_days`` ago."""
     if horizon_days < 1:
@@ -86,6 +106,7 @@ async def purge(horizon_days: int, *, now: datetime | None = None) -> Purged:
                 )
                 count += await gone.count()  # delete() would count cascaded rows too
                 await gone.delete()
+                highest = max(highest, await _purge_children(kind, chunk, result, conn))
             result.counts[kind.name] = count
         counter = await ChangeCounter.filter(id=1).select_for_update().using_db(conn).get()
         result.purged_through = max(int(counter.purged_through), highest)

@@ -12,6 +12,9 @@ lead and for the research fellow; this module applies them.
 - The research fellow reads, across authorities, only the records whose research rule is SHARED
   and whose owner ticked ``share_research`` (notes and journal entries). Never projects or time.
 - Nobody reads anyone else's projects.
+- A record of a child kind (feedback, :class:`~kexpwa.domain.kinds.Parent`) is read by whoever
+  may read its parent now, by the parent kind's rule, and by nobody else: not by its author as
+  such (a lead's comment leaves the lead's view when sharing is withdrawn), never by research.
 
 :func:`candidates` is "ever shared" (what a sync pull must mention, tombstones included);
 :func:`readable` is "shared now" (what a list or an export may show).
@@ -90,9 +93,39 @@ def _own(reader: Reader) -> Q:
     return Q(owner_id=reader.user_id)
 
 
+def _nothing() -> Q:
+    return Q(id__in=[])
+
+
+def _thread(reader: Reader, kind: Kind, *, ever: bool) -> Q:
+    """Records of a child kind whose parent the reader may read now (or, ``ever``, could
+    read before: a pull then sends the rest as tombstones)."""
+    parent = kind.parent
+    assert parent is not None
+    if reader.role == Role.RESEARCH and kind.research == Rule.NEVER:
+        return _nothing()
+    owners = [reader.user_id, *reader.members]
+    found: Q | None = None
+    for name in parent.kinds:
+        parent_kind = registry.get(name)
+        if parent_kind is None:
+            continue
+        rows = candidates(reader, parent_kind) if ever else readable(reader, parent_kind)
+        ids = parent_kind.model.filter(rows).values("id")
+        where: dict[str, Any] = {
+            parent.kind_field: name,
+            f"{parent.id_field}__in": Subquery(ids),
+            f"{parent.owner_field}__in": owners,
+        }
+        found = Q(**where) if found is None else found | Q(**where)
+    return found if found is not None else _nothing()
+
+
 def candidates(reader: Reader, kind: Kind) -> Q:
     """Records of a kind that this reader may read now or could read before: the rows
     :func:`view` is asked about. Never includes a record never shared with the reader."""
+    if kind.parent is not None:
+        return _thread(reader, kind, ever=True)
     rule, audience = _rule(reader, kind)
     if rule == Rule.ALWAYS:
         return _own(reader) | _others(reader)
@@ -106,6 +139,8 @@ def readable(reader: Reader, kind: Kind) -> Q:
     """Live records of a kind that this reader may read at present: their own, and other
     people's that the kind's rule for this reader allows (shared now, not deleted). For lists
     and exports; a pull needs :func:`candidates` to hear of withdrawn ones too."""
+    if kind.parent is not None:
+        return _thread(reader, kind, ever=False) & Q(deleted_at__isnull=True)
     rule, audience = _rule(reader, kind)
     visible = _own(reader)
     if rule == Rule.ALWAYS:
@@ -176,9 +211,24 @@ class View:
         return self.data is None
 
 
-def view(reader: Reader, kind: Kind, record: Record) -> View | None:
+async def readable_ids(reader: Reader, kind: Kind, ids: list[Any]) -> set[str]:
+    """Which of these records of ``kind`` the reader may read now (as strings)."""
+    if not ids:
+        return set()
+    rows = await kind.model.filter(readable(reader, kind), id__in=ids).values_list("id", flat=True)
+    return {str(value) for value in rows}
+
+
+def view(reader: Reader, kind: Kind, record: Record, *, readable_now: bool = False) -> View | None:
     """What ``reader`` may read of ``record`` (a row from :func:`candidates`): its data, a
-    tombstone (deleted, or no longer shared with them), or None (nothing at all)."""
+    tombstone (deleted, or no longer shared with them), or None (nothing at all).
+
+    For a child kind the caller says whether the record is :func:`readable` now (its parent
+    is); a child record is always read-only, its author's name in ``owner_name``."""
+    if kind.parent is not None:
+        if not readable_now:
+            return View(True, None, None)
+        return View(True, kind.serialize(record), str(getattr(record, "author_name", "")))
     if record.owner_id == reader.user_id:
         return View(False, None if record.deleted_at else kind.serialize(record))
     rule, audience = _rule(reader, kind)

@@ -10,5 +10,6 @@ AUTHORITY_MODULES = [
     "kexpwa.models.jobs",
     "kexpwa.models.flags",
     "kexpwa.models.reading",
+    "kexpwa.models.feedback",
 ]
 DIRECTORY_MODULES = ["kexpwa.models.directory"]

@@ -7,7 +7,8 @@ from tortoise.models import Model
 
 
 class ReadMark(Model):
-    # A lead opened a shared entry: one row per (reader, kind, record), the first time.
+    # A lead opened a shared entry: one row per (reader, kind, record), the first time. Also
+    # (kind "feedback", the comment's id) someone was shown a comment on their entry's page.
     # (Not a docstring: Tortoise copies docstrings into SQL comments.)
 
     id = fields.BigIntField(primary_key=True)

@@ -14,13 +14,14 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from kexpwa.domain import changes, flags, registry
+from kexpwa.domain import changes, feedback, flags, registry
 from kexpwa.domain.changes import Applied
-from kexpwa.domain.errors import ChangeError, Invalid, NotFound, Stale, UnknownField
+from kexpwa.domain.errors import ChangeError, Invalid, NotFound, ReadOnly, Stale, UnknownField
 from kexpwa.domain.kinds import Context, Kind
 from kexpwa.models.records import Record
 from kexpwa.models.sync import AppliedMutation
 from kexpwa.syncing import conflicts
+from sync import errors
 from sync.envelope import Mutation
 from sync.ports import Result
 from sync.push import rejected
@@ -30,9 +31,10 @@ UNREADABLE = "Some of the data could not be read: check that each field has the 
 
 
 def known_kinds() -> frozenset[str]:
-    """Every ``<type>.<action>`` a push may carry."""
+    """Every ``<type>.<action>`` a push may carry. A child kind's (feedback) are all known:
+    a new comment is applied, anything else refused as ``read_only``."""
     names: set[str] = set()
-    for kind in registry.all_kinds():
+    for kind in registry.synced_kinds():
         names.update(f"{kind.name}.{action}" for action in ("upsert", "delete", "restore"))
         if kind.share_fields:
             names.add(f"{kind.name}.share")
@@ -99,7 +101,37 @@ async def _chained_base(
     raise Stale(current, current.version)
 
 
+async def _comment(
+    ctx: Context, kind: Kind, mutation: Mutation, conn: BaseDBAsyncClient
+) -> Applied:
+    """A comment or reply made on the device (feedback.upsert of a new record), by the same
+    rules as the web form (kexpwa.domain.feedback.comment). Never an edit or a delete."""
+    exists = await kind.model.filter(id=mutation.record_id).using_db(conn).exists()
+    if mutation.action != "upsert" or mutation.base_version or exists:
+        raise ReadOnly(errors.message("read_only"))
+    data = mutation.data or {}
+    extra = sorted(set(data) - {"body", "parent_kind", "parent_id"})
+    if extra:
+        raise UnknownField(
+            f"Unknown field {extra[0][:40]!r} for feedback.",
+            {name[:40]: "Not a field of feedback." for name in extra[:10]},
+        )
+    try:
+        parent_id = uuid.UUID(str(data.get("parent_id")))
+    except ValueError:
+        raise NotFound() from None
+    body = data.get("body")
+    if not isinstance(body, str):
+        raise Invalid("Enter your comment.", {"body": "Enter your comment."})
+    item = await feedback.comment(
+        ctx.actor, str(data.get("parent_kind")), parent_id, body, record_id=mutation.record_id
+    )
+    return Applied(kind.name, item, created=True)
+
+
 async def _change(ctx: Context, kind: Kind, mutation: Mutation, conn: BaseDBAsyncClient) -> Applied:
+    if kind.parent is not None:
+        return await _comment(ctx, kind, mutation, conn)
     base = mutation.base_version or 0
     if mutation.base_mutation_id is not None and mutation.action in ("upsert", "delete"):
         base = await _chained_base(ctx, kind, mutation, conn)

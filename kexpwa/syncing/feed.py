@@ -1,7 +1,8 @@
 """The pull side on Tortoise: the changes a reader may see, in change-number order.
 
 Which rows and what of them is decided by :mod:`kexpwa.domain.visibility`; this module only
-pages through the four record tables as if they were one, ordered by ``change_no``.
+pages through the record tables (every kind a pull carries: the owners' kinds and, read-only,
+feedback) as if they were one, ordered by ``change_no``.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ class TortoiseFeed:
         # First the numbers alone (cheap), to find where a page of ``limit`` rows ends across
         # the four tables; then the rows up to there.
         numbers: list[int] = []
-        for kind in registry.all_kinds():
+        for kind in registry.synced_kinds():
             head = self._rows(kind, after, upto).order_by("change_no").limit(limit + 1)
             found: list[Any] = await head.values_list("change_no", flat=True)
             numbers.extend(found)
@@ -66,15 +67,22 @@ class TortoiseFeed:
         has_more = len(numbers) > limit
         last = numbers[min(limit, len(numbers)) - 1]
         rows: list[tuple[int, Kind, Record]] = []
-        for kind in registry.all_kinds():
-            rows.extend((r.change_no, kind, r) for r in await self._rows(kind, after, last))
+        open_now: set[str] = set()
+        for kind in registry.synced_kinds():
+            found_rows = await self._rows(kind, after, last)
+            rows.extend((r.change_no, kind, r) for r in found_rows)
+            if kind.parent is not None:  # whether its parent is readable now, in one query
+                ids = [r.id for r in found_rows]
+                open_now |= await visibility.readable_ids(self.reader, kind, ids)
         rows.sort(key=lambda row: row[0])
         changes: list[dict[str, Any]] = []
         size, previous = 0, after
         for number, kind, record in rows:
             if size > MAX_PAGE_BYTES:  # always at least one change, however large
                 return Page(changes, previous, has_more=True)
-            view = visibility.view(self.reader, kind, record)
+            view = visibility.view(
+                self.reader, kind, record, readable_now=str(record.id) in open_now
+            )
             if view is not None:
                 change = _change(kind, record, view)
                 size += len(json.dumps(change, ensure_ascii=False))

@@ -7,24 +7,31 @@ from starlette.responses import JSONResponse, Response
 
 from kexpwa import db
 from kexpwa.domain import days, queries
+from kexpwa.views import feedback
 from kexpwa.web.access import CAPTURE, principal_of
 from kexpwa.web.templating import render
 
 
 async def home(request: Request) -> Response:
-    """Quick actions (new note, quick reflection, log time) and counts, for people who capture."""
+    """Quick actions (new note, quick reflection, log time), new feedback on the person's
+    entries, and counts, for people who capture."""
     principal = principal_of(request)
     captures = CAPTURE.allows(principal)
     counts: dict[str, int] = {}
     totals: dict[str, int] = {}
+    new_feedback: list[dict[str, object]] = []
     if captures:
         counts = await queries.counts(principal.id)
         totals = await queries.time_totals([principal.id], *queries.week_of(days.today()))
-    return render(
-        request,
-        "home.html",
-        {"principal": principal, "captures": captures, "counts": counts, "totals": totals},
-    )
+        new_feedback = await feedback.new_on_home(request)
+    context = {
+        "principal": principal,
+        "captures": captures,
+        "counts": counts,
+        "totals": totals,
+        "new_feedback": new_feedback,
+    }
+    return render(request, "home.html", context)
 
 
 async def healthz(request: Request) -> Response:

@@ -14,7 +14,7 @@ from starlette.responses import Response
 from kexpwa.domain import days, journal_templates, queries
 from kexpwa.domain.journal import SECTION_MAX
 from kexpwa.models.records import JournalEntry
-from kexpwa.views import capture
+from kexpwa.views import capture, feedback
 from kexpwa.web.templating import render
 
 
@@ -102,7 +102,8 @@ async def new(request: Request) -> Response:
 
 
 async def entry(request: Request) -> Response:
-    """One entry, read-only, with the quick note it grew from or the entries it grew into."""
+    """One entry, read-only, with the quick note it grew from or the entries it grew into,
+    and its feedback thread (kexpwa.views.feedback)."""
     record = await capture.own_live(request, AREA)
     assert isinstance(record, JournalEntry)
     source = await _source(request, record.source_id)
@@ -116,5 +117,6 @@ async def entry(request: Request) -> Response:
             "template": journal_templates.get(record.template),
             "source": source if source is not None and source.deleted_at is None else None,
             "followups": followups,
+            **await feedback.own_context(request, AREA.kind, record),
         },
     )

@@ -5,10 +5,11 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from kexpwa.domain import journal_templates, reading, registry, visibility
+from kexpwa.domain import feedback, journal_templates, reading, registry, visibility
 from kexpwa.models.account import Role
+from kexpwa.views.feedback import own_path
 from kexpwa.web import csrf
-from kexpwa.web.access import principal_of
+from kexpwa.web.access import CAPTURE, principal_of
 from kexpwa.web.client import path_of, user_key
 
 
@@ -44,6 +45,17 @@ async def lead_paths(request: Request) -> list[str]:
     return [path for path in paths if path is not None]
 
 
+async def thread_paths(request: Request) -> list[str]:
+    """The person's own entries with feedback, most recently commented first: their pages
+    (with the thread) are kept ready, so a comment pulled at the last sync is shown offline."""
+    principal = principal_of(request)
+    if not CAPTURE.allows(principal):
+        return []
+    reader = await visibility.reader_for(principal.id, principal.role)
+    threads = await feedback.threads_of(reader, WARM_ENTRIES)
+    return [own_path(request, kind, record_id) for kind, record_id in threads]
+
+
 async def session_info(request: Request) -> Response:
     """For the offline client: who is signed in (as an opaque key), a fresh CSRF token, and the
     pages to keep ready offline. 401 when signed out."""
@@ -51,6 +63,6 @@ async def session_info(request: Request) -> Response:
     body = {
         "user": user_key(request, principal),
         "csrf": csrf.token_for(request),
-        "warm": warm_paths(request) + await lead_paths(request),
+        "warm": warm_paths(request) + await lead_paths(request) + await thread_paths(request),
     }
     return JSONResponse(body, headers={"Cache-Control": "no-store"})

@@ -19,6 +19,7 @@ from kexpwa import audit
 from kexpwa.domain import charts, days, journal_templates, queries, reading, registry, stages, team
 from kexpwa.domain import visibility as vis
 from kexpwa.models.account import Role, User
+from kexpwa.views import feedback
 from kexpwa.web.access import principal_of
 from kexpwa.web.templating import render
 
@@ -145,7 +146,8 @@ def _kind(request: Request) -> Any:
 
 
 async def entry(request: Request) -> Response:
-    """One shared entry, read-only. Marks it read and writes ``team.entry_read``. Private,
+    """One shared entry, read-only, with its feedback thread and a form to add to it. Marks it
+    read and writes ``team.entry_read``. Private,
     withdrawn, deleted, another team's or the lead's own: 404, nothing written."""
     kind = _kind(request)
     reader = await _lead(request)
@@ -167,6 +169,7 @@ async def entry(request: Request) -> Response:
         "record": record,
         "owner": reader.members[record.owner_id],
         "template": template,
+        **await feedback.context(request, reader, kind.name, record),
     }
     return render(request, "team/entry.html", context)
 

@@ -38,6 +38,7 @@ BUNDLES: dict[str, tuple[str, ...]] = {
             "records",
             "forms",
             "pending",
+            "thread",
             "status",
             "guard",
             "offline",
