@@ -189,7 +189,8 @@ function warm(owner, urls) {
     return Promise.all(urls.map(function (path) {
       // A redirect (to sign-in, after a sign-out meanwhile) is not followed: fetching the
       // sign-in page would give the browser a new sign-in token under the form being filled.
-      return limited(path, { credentials: "same-origin", redirect: "manual" }).then(function (response) {
+      // The header tells the server nobody is reading this yet: nothing is marked read or seen.
+      return limited(path, { credentials: "same-origin", redirect: "manual", headers: { "X-Kexpwa-Warm": "1" } }).then(function (response) {
         // No longer shown to this person (an entry unshared since): drop the old copy.
         if ((response.status === 404 || response.status === 403) &&
             response.headers.get("X-Kexpwa-User") === owner) return cache.delete(path);

@@ -309,7 +309,7 @@ async def test_entries_with_feedback_are_kept_ready_offline_without_marking_them
     assert warm.index(f"/notes/{note.id}/edit") < warm.index(f"/journal/{entry.id}")  # newest
     assert f"/notes/{quiet.id}/edit" not in warm
     # The worker's fetch keeps the page ready; it does not count as reading the comment.
-    kept = await client.get(f"/journal/{entry.id}", headers={"Sec-Fetch-Mode": "cors"})
+    kept = await client.get(f"/journal/{entry.id}", headers={"X-Kexpwa-Warm": "1"})
     assert "One." in kept.text
     assert "Listening first</a>: 1 new comment" in (await client.get("/")).text
     await support.sign_in(other_client, t.sam)

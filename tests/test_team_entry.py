@@ -120,6 +120,13 @@ async def test_the_worker_keeps_a_leads_pages_and_opened_entries_ready(
     warm = (await client.get("/api/session")).json()["warm"]
     assert {"/team", "/team/shared", "/team/charts", f"/team/entries/note/{read.id}"} <= set(warm)
     assert f"/team/entries/note/{unread.id}" not in warm
+    # The worker's fetch keeps the page ready: nobody read it again, and an entry it fetches
+    # is not marked read (nor is the read audited twice).
+    for entry in (read, unread):
+        kept = await client.get(f"/team/entries/note/{entry.id}", headers={"X-Kexpwa-Warm": "1"})
+        assert kept.status_code == 200
+    assert await audit_actions() == [("team.entry_read", "note", str(read.id))]
+    assert "1 not yet read" in (await client.get("/team")).text
     await edit(t.pat, "note", read, share_lead=False)
     warm = (await client.get("/api/session")).json()["warm"]
     assert f"/team/entries/note/{read.id}" not in warm  # no longer shared: not kept

@@ -16,6 +16,7 @@ from kexpwa.domain.transient import retried
 from kexpwa.models.account import Role, User
 from kexpwa.models.records import Record
 from kexpwa.web.access import principal_of
+from kexpwa.web.client import kept_ready
 from kexpwa.web.htmx import is_htmx
 from kexpwa.web.templating import render
 
@@ -74,10 +75,9 @@ async def new_on_home(request: Request) -> list[dict[str, Any]]:
 
 
 def _shown(request: Request) -> bool:
-    """Whether a person will see this answer: a navigation or an htmx swap, not the service
-    worker keeping the page ready (its fetch says ``Sec-Fetch-Mode: cors`` or similar)."""
-    mode = request.headers.get("sec-fetch-mode")
-    return mode in (None, "navigate") or is_htmx(request)
+    """Whether a person will see this answer, rather than the service worker keeping the page
+    ready (:func:`kexpwa.web.client.kept_ready`)."""
+    return not kept_ready(request)
 
 
 async def context(

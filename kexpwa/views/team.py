@@ -21,6 +21,7 @@ from kexpwa.domain import visibility as vis
 from kexpwa.models.account import Role, User
 from kexpwa.views import feedback
 from kexpwa.web.access import principal_of
+from kexpwa.web.client import kept_ready
 from kexpwa.web.templating import render
 
 
@@ -155,14 +156,15 @@ async def entry(request: Request) -> Response:
     record = await kind.model.filter(vis.shared_with_lead(reader, kind), id=record_id).first()
     if record is None:
         raise HTTPException(404)
-    await reading.mark_read(reader.user_id, kind.name, record.id)
-    await audit.record(
-        "team.entry_read",
-        actor_id=reader.user_id,
-        actor_role=Role.TEAM_LEAD.value,
-        target_kind=kind.name,
-        target_id=record.id,
-    )
+    if not kept_ready(request):  # the worker refreshing a page the lead opened (and was audited)
+        await reading.mark_read(reader.user_id, kind.name, record.id)
+        await audit.record(
+            "team.entry_read",
+            actor_id=reader.user_id,
+            actor_role=Role.TEAM_LEAD.value,
+            target_kind=kind.name,
+            target_id=record.id,
+        )
     template = journal_templates.get(record.template) if kind.name == "journal" else None
     context = {
         "kind": kind,

@@ -21,6 +21,15 @@ from starlette.routing import NoMatchFound
 from kexpwa.web.principal import Principal
 
 CACHE_ATTR = "_kexpwa_client_config"
+# Sent by the service worker on the fetches that keep pages ready offline (sw.js, warm()).
+WARM_HEADER = "X-Kexpwa-Warm"
+
+
+def kept_ready(request: Request) -> bool:
+    """Whether this request is the worker keeping a page ready offline rather than a person
+    opening it: such a fetch marks nothing read or seen and writes no read audit (the pages it
+    keeps ready are ones the person opened, and audited, already)."""
+    return request.headers.get(WARM_HEADER) == "1"
 
 
 @dataclass(frozen=True)
