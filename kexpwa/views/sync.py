@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from tortoise.exceptions import DBConnectionError
 
 import sync
+from kexpwa.auth import agents
 from kexpwa.domain import visibility
 from kexpwa.domain.kinds import Context
 from kexpwa.models.account import User
@@ -74,7 +75,11 @@ async def push(request: Request) -> Response:
     async def work() -> dict[str, Any]:
         if not _is_json(request):
             raise SyncError("unsupported_media_type")
-        store = TortoiseStore(Context.of(await _actor(request), settings))
+        store = TortoiseStore(
+            Context.of(await _actor(request), settings),
+            session_id=principal_of(request).session_id,
+            device=agents.family(request.headers.get("user-agent", "")),
+        )
         return await sync.push(store, await request.body(), limits)
 
     return await _answering("push", work)
