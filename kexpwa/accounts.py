@@ -132,6 +132,24 @@ async def add_research_account(
     return account
 
 
+async def set_research_active(username: str, active: bool) -> ResearchAccount:
+    """Deactivate (every session ends, 401 ``revoked``) or reactivate a research account.
+    Only the CLI does this: no admin page reaches the directory."""
+    account = await ResearchAccount.get_or_none(username=username.strip().lower())
+    if account is None:
+        raise AccountError(f"No research account called {username.strip()[:64]!r}.")
+    if account.is_active != active:
+        account.is_active = active
+        if not active:
+            account.session_version += 1
+        await account.save(update_fields=["is_active", "session_version", "updated_at"])
+        if not active:
+            await sessions.end_all(account, sessions.Reason.DEACTIVATED)
+        action = "research_account.activated" if active else "research_account.deactivated"
+        await audit.record_directory(action, actor_id=None, target=str(account.id))
+    return account
+
+
 async def sign_out_everywhere(
     user: User, *, actor_id: uuid.UUID | None = None, actor_role: str = ""
 ) -> None:

@@ -101,6 +101,7 @@ async def person_page(
         "done": DONE.get(request.query_params.get("done", ""), ""),
         "error": error,
         "is_me": user.id == principal_of(request).id,
+        "temporary": "",
         **extra,
     }
     return render(request, "admin/person.html", context, status_code=status)
