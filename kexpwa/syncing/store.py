@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from kexpwa import tenancy
@@ -25,7 +26,6 @@ from kexpwa.models.account import UserSession
 from kexpwa.models.sync import AppliedMutation, SyncClient
 from kexpwa.syncing import apply, conflicts
 from sync.envelope import Mutation
-from sync.errors import SyncError
 from sync.ports import AlreadyRecorded, ClientMismatch, Result, Stored, Transient
 
 
@@ -71,6 +71,10 @@ class TortoiseUnit:
         self.client.last_seq = seq
 
 
+class DeviceRevoked(Exception):
+    """The device install was revoked by an admin: the request is answered 401 ``revoked``."""
+
+
 class TortoiseStore:
     """Pushes of one signed-in user, on the bound authority's database. ``session_id`` (the
     pushing session's record) and ``device`` (its browser family) tie the device install to
@@ -103,13 +107,11 @@ class TortoiseStore:
                 await UserSession.filter(id=self.session_id, ended_at=None).update(
                     ended_at=datetime.now(UTC), end_reason="revoked"
                 )
-            raise SyncError("revoked")
+            raise DeviceRevoked()
         if self.session_id is not None:
-            await (
-                UserSession.filter(id=self.session_id)
-                .exclude(sync_client_id=client_id)
-                .update(sync_client_id=client_id)
-            )
+            # (Not ``exclude(sync_client_id=...)``: SQL's NULL would never match it.)
+            linked = Q(sync_client_id__isnull=True) | ~Q(sync_client_id=client_id)
+            await UserSession.filter(linked, id=self.session_id).update(sync_client_id=client_id)
         if self.device and client.device != self.device:
             await SyncClient.filter(id=client_id).update(device=self.device)
         self.conflicted = await conflicts.open_records(self.ctx.actor.id)

@@ -23,8 +23,8 @@ from kexpwa.models.account import User
 from kexpwa.settings import Settings
 from kexpwa.syncing import conflicts
 from kexpwa.syncing.feed import TortoiseFeed
-from kexpwa.syncing.store import TortoiseStore
-from kexpwa.web.access import principal_of
+from kexpwa.syncing.store import DeviceRevoked, TortoiseStore
+from kexpwa.web.access import REVOKED_MESSAGE, principal_of
 from sync.errors import SyncError
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,8 @@ async def _answering(name: str, work: Callable[[], Awaitable[dict[str, Any]]]) -
     ``unavailable`` (503, with ``Retry-After``), so the device keeps its queue and retries."""
     try:
         return _answer(await work())
+    except DeviceRevoked:
+        return _answer({"error": {"code": "revoked", "message": REVOKED_MESSAGE}}, 401)
     except SyncError as exc:
         return _answer(exc.body(), exc.status)
     except (OSError, DBConnectionError):
