@@ -24,7 +24,7 @@
   function ended(response) {
     state.signedOut = true;
     return response.json().catch(function () { return {}; }).then(function (body) {
-      if (body && body.error && body.error.code === "revoked") state.revoked = true;
+      state.revoked = !!(body && body.error && body.error.code === "revoked");
       return state.revoked ? "revoked" : "signed-out";
     });
   }
@@ -311,10 +311,17 @@
       if (err && err.revoked) return "revoked";
       throw err;
     }).then(function (outcome) {
-      if (outcome === "revoked") {
-        // Ended on purpose: nothing here may be sent any more, by any session.
-        return wipe().then(function () { emit({ type: "revoked" }); return "revoked"; });
-      }
+      if (outcome !== "revoked") return outcome;
+      // Ended on purpose: nothing here may be sent any more, by any session. Asked once more
+      // first: if someone signed in on this browser meanwhile (which ends the session they
+      // replace), the answer was about a cookie already gone, and this person's entries stay
+      // aside for them instead.
+      return session().then(function () {
+        if (state.revoked) return wipe().then(function () { return "revoked"; });
+        if (state.signedOut) return "signed-out";
+        return state.user === S.owner() ? "waiting" : "not-yours";  // the next flush sends
+      });
+    }).then(function (outcome) {
       if (outcome !== "synced") emit({ type: outcome });
       return outcome;
     }).catch(function (err) {
