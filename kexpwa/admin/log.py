@@ -13,7 +13,6 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from kexpwa.domain.queries import Page
-from kexpwa.domain.text import without_bad
 from kexpwa.models.account import User
 from kexpwa.models.audit import AuditEvent
 
@@ -46,7 +45,7 @@ EVENTS = {
 
 @dataclass(frozen=True)
 class Filters:
-    who: str = ""  # a username
+    who: uuid.UUID | None = None  # a person's id (never a name in a URL)
     event: str = ""
     since: date | None = None
     until: date | None = None
@@ -55,7 +54,10 @@ class Filters:
     @classmethod
     def parse(cls, params: Any) -> Filters:
         """From query parameters; anything unparseable is ignored rather than an error."""
-        who = without_bad(str(params.get("who", ""))).strip().lower()[:64]
+        try:
+            who = uuid.UUID(str(params.get("who", ""))) if params.get("who") else None
+        except ValueError:
+            who = None
         event = str(params.get("event", ""))
         try:
             page = max(1, min(int(params.get("page", 1)), 10_000))
@@ -67,7 +69,7 @@ class Filters:
 
     def params(self, **change: Any) -> dict[str, str]:
         values = {
-            "who": self.who,
+            "who": str(self.who or ""),
             "event": self.event,
             "from": self.since.isoformat() if self.since else "",
             "to": self.until.isoformat() if self.until else "",
@@ -86,9 +88,7 @@ def _day(params: Any, name: str) -> date | None:
 async def _query(filters: Filters) -> QuerySet[AuditEvent]:
     query = AuditEvent.all()
     if filters.who:
-        user = await User.get_or_none(username=filters.who)
-        key = str(user.id) if user else "-"
-        query = query.filter(Q(actor_id=user.id if user else uuid.UUID(int=0)) | Q(target_id=key))
+        query = query.filter(Q(actor_id=filters.who) | Q(target_id=str(filters.who)))
     if filters.event:
         query = query.filter(action=filters.event)
     if filters.since:
@@ -97,6 +97,12 @@ async def _query(filters: Filters) -> QuerySet[AuditEvent]:
         end = datetime.combine(filters.until + timedelta(days=1), time(), UTC)
         query = query.filter(at__lt=end)
     return query.order_by("-id")
+
+
+async def people() -> list[tuple[uuid.UUID, str]]:
+    """(id, "username (name)") of everyone in the authority, for the person filter."""
+    found = await User.all().order_by("username").values_list("id", "username", "display_name")
+    return [(uuid.UUID(str(i)), f"{name} ({shown})") for i, name, shown in found]
 
 
 async def names(ids: set[str]) -> dict[str, str]:

@@ -32,6 +32,7 @@ async def audit_log(request: Request) -> Response:
         "page": page,
         "names": names,
         "events": log.EVENTS,
+        "people": await log.people(),
         "csv_url": request.url_for("admin_audit_csv").include_query_params(
             **filters.params(page="")
         ),
