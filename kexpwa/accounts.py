@@ -6,11 +6,13 @@ functions need an authority bound; research functions touch only the directory.
 
 from __future__ import annotations
 
+import uuid
+
 from tortoise.transactions import in_transaction
 
 from kexpwa import audit, tenancy
 from kexpwa.auth import sessions
-from kexpwa.auth.passwords import hash_async
+from kexpwa.auth.passwords import hash_async, verify_async
 from kexpwa.auth.signin import USERNAME_RE
 from kexpwa.models.account import AUTHORITY_ROLES, Role, Team, User
 from kexpwa.models.directory import ResearchAccount
@@ -30,12 +32,16 @@ def normalise_username(username: str) -> str:
     return name
 
 
-async def team_named(name: str) -> Team:
-    """The team with this name, created if it does not exist."""
+def clean_team_name(name: str) -> str:
     clean = " ".join(name.split())
     if not clean or len(clean) > 120:
         raise AccountError("Team names need 1 to 120 characters.")
-    team, _ = await Team.get_or_create(name=clean)
+    return clean
+
+
+async def team_named(name: str) -> Team:
+    """The team with this name, created if it does not exist."""
+    team, _ = await Team.get_or_create(name=clean_team_name(name))
     return team
 
 
@@ -47,9 +53,12 @@ async def add_user(
     team: str | None = None,
     display_name: str | None = None,
     actor: str = "cli",
+    actor_id: uuid.UUID | None = None,
+    must_change_password: bool = False,
 ) -> User:
     """Create a council user in the bound authority. ``team`` is the practitioner's team, or
-    the team a lead leads (created if missing)."""
+    the team a lead leads (created if missing). ``must_change_password`` marks a temporary
+    password, to be changed at the first sign-in."""
     try:
         role = Role(role)
     except ValueError:
@@ -69,14 +78,41 @@ async def add_user(
             password_hash=password_hash,
             role=role,
             team=team_obj if role == Role.PRACTITIONER else None,
+            must_change_password=must_change_password,
         )
         if role == Role.TEAM_LEAD and team_obj is not None:
             # M2M writes bypass the router in Tortoise; name the connection explicitly.
             await user.led_teams.add(team_obj, using_db=tenancy.connection())
         await audit.record(
-            "user.created", target_kind="user", target_id=user.id, role=role.value, by=actor
+            "user.created",
+            actor_id=actor_id,
+            actor_role=actor,
+            target_kind="user",
+            target_id=user.id,
+            role=role.value,
         )
     return user
+
+
+async def change_password(user: User, current: str, new: str, confirm: str) -> None:
+    """A person changes their own password (also how a temporary one is replaced). Raises
+    AccountError or PasswordPolicyError with a message for the person."""
+    if not await verify_async(user.password_hash, current):
+        raise AccountError("Your current password is not right.")
+    if new != confirm:
+        raise AccountError("The two new passwords are not the same.")
+    if new == current:
+        raise AccountError("Choose a new password, not the one you have now.")
+    user.password_hash = await hash_async(new)
+    user.must_change_password = False
+    await user.save(update_fields=["password_hash", "must_change_password", "updated_at"])
+    await audit.record(
+        "user.password_changed",
+        actor_id=user.id,
+        actor_role=user.role,
+        target_kind="user",
+        target_id=user.id,
+    )
 
 
 async def add_research_account(
@@ -96,16 +132,45 @@ async def add_research_account(
     return account
 
 
-async def sign_out_everywhere(user: User) -> None:
+async def set_research_active(username: str, active: bool) -> ResearchAccount:
+    """Deactivate (every session ends, 401 ``revoked``) or reactivate a research account.
+    Only the CLI does this: no admin page reaches the directory."""
+    account = await ResearchAccount.get_or_none(username=username.strip().lower())
+    if account is None:
+        raise AccountError(f"No research account called {username.strip()[:64]!r}.")
+    if account.is_active != active:
+        account.is_active = active
+        if not active:
+            account.session_version += 1
+        await account.save(update_fields=["is_active", "session_version", "updated_at"])
+        if not active:
+            await sessions.end_all(account, sessions.Reason.DEACTIVATED)
+        action = "research_account.activated" if active else "research_account.deactivated"
+        await audit.record_directory(action, actor_id=None, target=str(account.id))
+    return account
+
+
+async def sign_out_everywhere(
+    user: User, *, actor_id: uuid.UUID | None = None, actor_role: str = ""
+) -> None:
     """End every session of ``user`` on the server: each device's next request is answered
-    401 ``revoked`` (the device wipes what it holds) and must sign in again."""
+    401 ``revoked`` (the device wipes what it holds) and must sign in again. The actor is the
+    user themself unless another is named (an admin, or ``cli``)."""
     user.session_version += 1
     await user.save(update_fields=["session_version", "updated_at"])
     await sessions.end_all(user, sessions.Reason.EVERYWHERE)
-    await audit.record("user.signed_out_everywhere", actor_id=user.id, actor_role=user.role)
+    await audit.record(
+        "user.signed_out_everywhere",
+        actor_id=actor_id if actor_role else user.id,
+        actor_role=actor_role or user.role,
+        target_kind="user",
+        target_id=user.id,
+    )
 
 
-async def set_active(user: User, active: bool, *, actor_id: object = None) -> None:
+async def set_active(
+    user: User, active: bool, *, actor_id: uuid.UUID | None = None, actor_role: str = ""
+) -> None:
     """Activate or deactivate; deactivation also ends every session (401 ``revoked``)."""
     user.is_active = active
     if not active:
@@ -114,11 +179,17 @@ async def set_active(user: User, active: bool, *, actor_id: object = None) -> No
     if not active:
         await sessions.end_all(user, sessions.Reason.DEACTIVATED)
     await audit.record(
-        "user.activated" if active else "user.deactivated", target_kind="user", target_id=user.id
+        "user.activated" if active else "user.deactivated",
+        actor_id=actor_id,
+        actor_role=actor_role,
+        target_kind="user",
+        target_id=user.id,
     )
 
 
-async def set_role(user: User, role: Role, *, actor_id: object = None) -> None:
+async def set_role(
+    user: User, role: Role, *, actor_id: uuid.UUID | None = None, actor_role: str = ""
+) -> None:
     """Change a user's role (audited). Sessions end so the person signs in again under the new
     role; their devices keep their unsynced entries (401, not ``revoked``)."""
     old = user.role
@@ -127,5 +198,11 @@ async def set_role(user: User, role: Role, *, actor_id: object = None) -> None:
     await user.save(update_fields=["role", "session_version", "updated_at"])
     await sessions.end_all(user, sessions.Reason.ROLE_CHANGED)
     await audit.record(
-        "user.role_changed", target_kind="user", target_id=user.id, old=old.value, new=role.value
+        "user.role_changed",
+        actor_id=actor_id,
+        actor_role=actor_role,
+        target_kind="user",
+        target_id=user.id,
+        old=old.value,
+        new=role.value,
     )

@@ -1,58 +1,24 @@
-"""The kexpwa command line: serve (the default), init, migrate, demo, user add,
-purge-tombstones, worker."""
+"""The kexpwa command line: serve (the default), init, migrate, demo, user (add, set-role,
+move, deactivate, reactivate, reset-password, sign-out-everywhere, import), team (add, rename,
+leads), device (list, revoke), purge-tombstones, worker."""
 
 from __future__ import annotations
 
 import asyncio
 import signal
 import sys
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
+from kexpwa import cli_admin, cli_support, db, tenancy
 from kexpwa import config as config_module
-from kexpwa import db, tenancy
-from kexpwa import settings as settings_module
-from kexpwa.accounts import AccountError
-from kexpwa.auth import passwords
-from kexpwa.auth.passwords import PasswordPolicyError
-from kexpwa.config import ConfigError
 from kexpwa.models.account import AUTHORITY_ROLES
-from kexpwa.settings import Settings, SettingsError
 
-T = TypeVar("T")
-FRIENDLY = (ConfigError, AccountError, PasswordPolicyError, SettingsError, tenancy.AuthorityError)
-
-
-def _settings() -> Settings:
-    try:
-        settings = settings_module.load()
-    except SettingsError as exc:
-        raise click.ClickException(str(exc)) from None
-    passwords.use_profile(settings.password_hash_profile)
-    return settings
-
-
-def _config(settings: Settings) -> config_module.Config:
-    try:
-        return config_module.load(settings.config)
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
-
-
-def _run(make: Callable[[], Awaitable[T]]) -> T:
-    try:
-        return asyncio.run(make())  # type: ignore[arg-type]
-    except FRIENDLY as exc:
-        raise click.ClickException(str(exc)) from None
-    except OSError as exc:
-        raise click.ClickException(f"could not reach a database: {exc}") from None
-
-
-async def _with_databases(cfg: config_module.Config, work: Callable[[], Awaitable[T]]) -> T:
-    async with db.open_databases(cfg):
-        return await work()
+_settings = cli_support.settings
+_config = cli_support.config
+_run = cli_support.run
+_with_databases = cli_support.with_databases
 
 
 @click.group(invoke_without_command=True)
@@ -248,6 +214,12 @@ def worker(once: bool) -> None:
 
     ran = _run(lambda: _with_databases(cfg, work))
     click.echo(f"kexpwa worker ran {ran} job(s)" if once else "kexpwa worker stopped")
+
+
+for _command in cli_admin.USER_COMMANDS:
+    user.add_command(_command)
+cli.add_command(cli_admin.team)
+cli.add_command(cli_admin.device)
 
 
 def main() -> None:

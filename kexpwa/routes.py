@@ -7,6 +7,12 @@ from starlette.routing import BaseRoute, Mount
 
 from kexpwa.domain import checks, registry
 from kexpwa.views import (
+    account,
+    admin_devices,
+    admin_import,
+    admin_log,
+    admin_people,
+    admin_teams,
     auth,
     capture,
     feedback,
@@ -23,6 +29,7 @@ from kexpwa.views import sync as sync_views
 from kexpwa.views.capture import Endpoint
 from kexpwa.web.access import (
     ACCESS_ATTR,
+    ADMINS,
     CAPTURE,
     COUNCIL_STAFF,
     PUBLIC,
@@ -67,13 +74,126 @@ def _capture(path: str, area: capture.Area, index: Endpoint, **own: Endpoint) ->
     ]
 
 
+def _admin() -> list[BaseRoute]:
+    """A council admin's pages (kexpwa.admin): people, teams, devices, audit log, sync health."""
+    post = ["POST"]
+    person = "/admin/people/{id:uuid}"
+    people = admin_people
+    return [
+        route("/admin", admin_log.index, access=ADMINS, name="admin"),
+        route("/admin/people", people.index, access=ADMINS, name="admin_people"),
+        route("/admin/people", people.create, access=ADMINS, name="admin_person_add", methods=post),
+        route("/admin/people/new", people.new, access=ADMINS, name="admin_person_new"),
+        route("/admin/people/import", admin_import.form, access=ADMINS, name="admin_import"),
+        route(
+            "/admin/people/import",
+            admin_import.upload,
+            access=ADMINS,
+            name="admin_import_upload",
+            methods=post,
+        ),
+        route(person, people.show, access=ADMINS, name="admin_person"),
+        route(f"{person}/role", people.set_role, access=ADMINS, name="admin_role", methods=post),
+        route(f"{person}/team", people.move, access=ADMINS, name="admin_move", methods=post),
+        route(
+            f"{person}/active", people.set_active, access=ADMINS, name="admin_active", methods=post
+        ),
+        route(
+            f"{person}/password",
+            people.reset_password,
+            access=ADMINS,
+            name="admin_reset_password",
+            methods=post,
+        ),
+        route(
+            f"{person}/sign-out",
+            people.sign_out_everywhere,
+            access=ADMINS,
+            name="admin_sign_out",
+            methods=post,
+        ),
+        route("/admin/teams", admin_teams.index, access=ADMINS, name="admin_teams"),
+        route(
+            "/admin/teams", admin_teams.create, access=ADMINS, name="admin_team_add", methods=post
+        ),
+        route(
+            "/admin/teams/{id:uuid}/name",
+            admin_teams.rename,
+            access=ADMINS,
+            name="admin_team_rename",
+            methods=post,
+        ),
+        route(
+            "/admin/teams/{id:uuid}/leads",
+            admin_teams.set_leads,
+            access=ADMINS,
+            name="admin_team_leads",
+            methods=post,
+        ),
+        route(
+            "/admin/devices/{id:uuid}/revoke",
+            admin_devices.confirm,
+            access=ADMINS,
+            name="admin_revoke",
+        ),
+        route(
+            "/admin/devices/{id:uuid}/revoke",
+            admin_devices.revoke,
+            access=ADMINS,
+            name="admin_revoke_submit",
+            methods=post,
+        ),
+        route("/admin/audit", admin_log.audit_log, access=ADMINS, name="admin_audit"),
+        route("/admin/audit.csv", admin_log.audit_csv, access=ADMINS, name="admin_audit_csv"),
+        route("/admin/sync-health", admin_log.sync_health, access=ADMINS, name="admin_health"),
+    ]
+
+
+def _account() -> list[BaseRoute]:
+    """A person's own account: password (open with a temporary one) and signed-in devices."""
+    return [
+        route(
+            "/account/password",
+            account.password_form,
+            access=COUNCIL_STAFF,
+            name="account_password",
+            temporary_ok=True,
+        ),
+        route(
+            "/account/password",
+            account.change_password,
+            access=COUNCIL_STAFF,
+            name="account_password_submit",
+            methods=["POST"],
+            temporary_ok=True,
+        ),
+        route(
+            "/account/sessions", account.sessions_page, access=SIGNED_IN, name="account_sessions"
+        ),
+        route(
+            "/account/sessions/{id:uuid}/end",
+            account.end_session,
+            access=SIGNED_IN,
+            name="account_session_end",
+            methods=["POST"],
+        ),
+    ]
+
+
 def build() -> list[BaseRoute]:
     return [
         route("/", home.home, access=SIGNED_IN, name="home"),
         route("/healthz", home.healthz, access=PUBLIC, name="healthz"),
         route("/login", auth.login_form, access=PUBLIC, name="login"),
         route("/login", auth.login, access=PUBLIC, name="login_submit", methods=["POST"]),
-        route("/logout", auth.logout, access=SIGNED_IN, name="logout", methods=["POST"]),
+        route(
+            "/logout",
+            auth.logout,
+            access=SIGNED_IN,
+            name="logout",
+            methods=["POST"],
+            temporary_ok=True,
+        ),
         route("/sw.js", pwa.service_worker, access=PUBLIC, name="service_worker"),
         route("/manifest.webmanifest", pwa.manifest, access=PUBLIC, name="manifest"),
         route("/offline", pwa.offline, access=PUBLIC, name="offline"),
@@ -97,7 +217,15 @@ def build() -> list[BaseRoute]:
             methods=["POST"],
         ),
         route("/what-my-lead-sees", team.what_lead_sees, access=CAPTURE, name="what_my_lead_sees"),
-        route("/api/session", session.session_info, access=SIGNED_IN, name="api_session"),
+        route(
+            "/api/session",
+            session.session_info,
+            access=SIGNED_IN,
+            name="api_session",
+            temporary_ok=True,
+        ),
+        *_admin(),
+        *_account(),
         *_capture("/notes", notes.AREA, notes.index),
         *_capture("/journal", journal.AREA, journal.index, new=journal.new),
         route("/journal/{id:uuid}", journal.entry, access=CAPTURE, name="journal_entry"),

@@ -48,7 +48,10 @@ GATES = {"id", "version", "from", "cursor", "limit"}
 PLAUSIBLE = ["Home visit", "2026-11-20", "09:30", "1", "2", "true", "do", "gibbs", "1h 30",
              "Reflection group", "Juggling", "resolved", "200", "about_me",
              "CHI 1503901009 at EH6 4AB", "note", "journal",
-             "Thank you for sharing this."]  # fmt: skip
+             "Thank you for sharing this.",
+             # the admin pages (issue 13): roles, activation, teams, audit events, people
+             "practitioner", "team_lead", "admin", "yes", "no", "Team A", "user.moved", "pat",
+             "14"]  # fmt: skip
 HEADERS: dict[str, list[bytes]] = {
     "accept": [b"application/json", b"text/html", b"*/*", b"\xff", b"", b"application/json;q=x"],
     "accept-encoding": [b"gzip", b"br;q=2", b"gzip;q=NaN", b"\xff" * 20, b"identity;q=0"],

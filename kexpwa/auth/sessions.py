@@ -26,6 +26,7 @@ from tortoise.models import Model
 from kexpwa import tenancy
 from kexpwa.models.account import User, UserSession
 from kexpwa.models.directory import ResearchAccount, ResearchSession
+from kexpwa.models.session import SessionRecord
 
 RESEARCH = "__research__"
 SEEN_RESOLUTION = timedelta(seconds=60)  # "last seen" is written at most once a minute
@@ -37,6 +38,7 @@ class Reason(StrEnum):
     DEACTIVATED = "deactivated"
     DEVICE_REVOKED = "revoked"
     ROLE_CHANGED = "role_changed"
+    RESET = "reset"  # an admin set a temporary password
     VERSION = "version"  # session_version bumped without ending the sessions by name
     IDLE = "idle"
     MAX_AGE = "max_age"
@@ -128,6 +130,20 @@ async def end_all(account: User | ResearchAccount, reason: Reason) -> int:
     user's authority must be bound. Takes effect on each device's next request."""
     model = ResearchSession if isinstance(account, ResearchAccount) else UserSession
     return await _end_rows(model, reason, user_id=account.id)
+
+
+async def open_sessions(where: str, account_id: uuid.UUID) -> list[SessionRecord]:
+    """An account's sessions that have not ended, most recently used first (for the
+    "Signed-in devices" page). For an authority, ``where`` must be the bound one."""
+    query = _model(where).filter(user_id=account_id, ended_at=None)
+    return list(await query.order_by("-last_seen_at"))
+
+
+async def end_own(where: str, account_id: uuid.UUID, session_id: uuid.UUID) -> bool:
+    """End one of the account's own sessions (as signing out there would: that device is told
+    ``revoked``). False when no such open session is the account's."""
+    model = _model(where)
+    return await _end_rows(model, Reason.SIGNED_OUT, id=session_id, user_id=account_id) > 0
 
 
 async def purge(before: datetime, *, research: bool = False) -> int:

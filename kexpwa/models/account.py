@@ -52,6 +52,8 @@ class User(Model):
     is_active = fields.BooleanField(default=True)
     # Bumped by "sign out everywhere" and deactivation; sessions carry the value they began with.
     session_version = fields.IntField(default=1)
+    # Set by an admin's password reset: the temporary password must be changed at next sign-in.
+    must_change_password = fields.BooleanField(default=False, db_default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -74,6 +76,9 @@ class UserSession(SessionRecord):
         "authority.User", related_name="sessions", on_delete=fields.CASCADE
     )
     user_id: uuid.UUID
+    # The device install (sync client) this session last pushed from: revoking the device
+    # ends the sessions it used (no foreign key: the session may outlive a purged device).
+    sync_client_id = fields.UUIDField(null=True)
 
     class Meta:
         table = "user_session"

@@ -38,6 +38,10 @@ class SyncClient(Model):
     last_seq = fields.BigIntField(default=0)
     created_at = fields.DatetimeField(auto_now_add=True)
     last_seen_at = fields.DatetimeField(auto_now=True)
+    # Browser family and system ("Chrome on Android", kexpwa.auth.agents), never the full UA.
+    device = fields.CharField(max_length=64, default="", db_default="")
+    # Set once by an admin: nothing from this install is accepted afterwards (401 revoked).
+    revoked_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "sync_client"

@@ -16,11 +16,13 @@ from datetime import UTC, datetime
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from kexpwa import tenancy
 from kexpwa.domain.kinds import Context
 from kexpwa.domain.transient import is_transient
+from kexpwa.models.account import UserSession
 from kexpwa.models.sync import AppliedMutation, SyncClient
 from kexpwa.syncing import apply, conflicts
 from sync.envelope import Mutation
@@ -69,23 +71,49 @@ class TortoiseUnit:
         self.client.last_seq = seq
 
 
-class TortoiseStore:
-    """Pushes of one signed-in user, on the bound authority's database."""
+class DeviceRevoked(Exception):
+    """The device install was revoked by an admin: the request is answered 401 ``revoked``."""
 
-    def __init__(self, ctx: Context) -> None:
+
+class TortoiseStore:
+    """Pushes of one signed-in user, on the bound authority's database. ``session_id`` (the
+    pushing session's record) and ``device`` (its browser family) tie the device install to
+    the session, so that revoking the device ends that session."""
+
+    def __init__(
+        self, ctx: Context, *, session_id: uuid.UUID | None = None, device: str = ""
+    ) -> None:
         self.ctx = ctx
         self.kinds = apply.known_kinds()
         self.conflicted: set[uuid.UUID] = set()
+        self.session_id = session_id
+        self.device = device[:64]
 
     async def register(self, client_id: uuid.UUID) -> int:
         client = await SyncClient.get_or_none(id=client_id)
         if client is None:
             try:
-                client = await SyncClient.create(id=client_id, user_id=self.ctx.actor.id)
+                client = await SyncClient.create(
+                    id=client_id, user_id=self.ctx.actor.id, device=self.device
+                )
             except IntegrityError:  # registered by a concurrent push a moment ago
                 client = await SyncClient.get(id=client_id)
         if client.user_id != self.ctx.actor.id:
             raise ClientMismatch()
+        if client.revoked_at is not None:
+            # An admin cut this install off: nothing from it is taken, whatever session sends
+            # it, and the device is told to wipe what it holds.
+            if self.session_id is not None:
+                await UserSession.filter(id=self.session_id, ended_at=None).update(
+                    ended_at=datetime.now(UTC), end_reason="revoked"
+                )
+            raise DeviceRevoked()
+        if self.session_id is not None:
+            # (Not ``exclude(sync_client_id=...)``: SQL's NULL would never match it.)
+            linked = Q(sync_client_id__isnull=True) | ~Q(sync_client_id=client_id)
+            await UserSession.filter(linked, id=self.session_id).update(sync_client_id=client_id)
+        if self.device and client.device != self.device:
+            await SyncClient.filter(id=client_id).update(device=self.device)
         self.conflicted = await conflicts.open_records(self.ctx.actor.id)
         return int(client.last_seq)
 

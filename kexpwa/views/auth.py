@@ -78,6 +78,8 @@ async def login(request: Request) -> Response:
         with tenancy.bound(authority):
             session_id = await sessions.start(authority, outcome.account, device=device)
     start_session(request.scope["session"], session_id)
+    if getattr(outcome.account, "must_change_password", False):
+        return RedirectResponse(request.url_for("account_password"), status_code=303)
     return RedirectResponse(request.url_for("home"), status_code=303)
 
 

@@ -16,14 +16,15 @@ from starlette.responses import JSONResponse, Response
 from tortoise.exceptions import DBConnectionError
 
 import sync
+from kexpwa.auth import agents
 from kexpwa.domain import visibility
 from kexpwa.domain.kinds import Context
 from kexpwa.models.account import User
 from kexpwa.settings import Settings
 from kexpwa.syncing import conflicts
 from kexpwa.syncing.feed import TortoiseFeed
-from kexpwa.syncing.store import TortoiseStore
-from kexpwa.web.access import principal_of
+from kexpwa.syncing.store import DeviceRevoked, TortoiseStore
+from kexpwa.web.access import REVOKED_MESSAGE, principal_of
 from sync.errors import SyncError
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,8 @@ async def _answering(name: str, work: Callable[[], Awaitable[dict[str, Any]]]) -
     ``unavailable`` (503, with ``Retry-After``), so the device keeps its queue and retries."""
     try:
         return _answer(await work())
+    except DeviceRevoked:
+        return _answer({"error": {"code": "revoked", "message": REVOKED_MESSAGE}}, 401)
     except SyncError as exc:
         return _answer(exc.body(), exc.status)
     except (OSError, DBConnectionError):
@@ -74,7 +77,11 @@ async def push(request: Request) -> Response:
     async def work() -> dict[str, Any]:
         if not _is_json(request):
             raise SyncError("unsupported_media_type")
-        store = TortoiseStore(Context.of(await _actor(request), settings))
+        store = TortoiseStore(
+            Context.of(await _actor(request), settings),
+            session_id=principal_of(request).session_id,
+            device=agents.family(request.headers.get("user-agent", "")),
+        )
         return await sync.push(store, await request.body(), limits)
 
     return await _answering("push", work)

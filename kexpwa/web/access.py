@@ -49,6 +49,10 @@ SIGNED_IN = roles(Role.PRACTITIONER, Role.TEAM_LEAD, Role.ADMIN, Role.RESEARCH)
 # Team leads also keep their own notes and journal; admins manage, they do not capture.
 CAPTURE = roles(Role.PRACTITIONER, Role.TEAM_LEAD)
 TEAM_LEADS = roles(Role.TEAM_LEAD)
+# A council's own administration (kexpwa.admin): people, teams, devices, audit log.
+ADMINS = roles(Role.ADMIN)
+# Set on routes a person with a temporary password may use before changing it.
+TEMPORARY_OK_ATTR = "kexpwa_temporary_ok"
 
 # The same words as sync/errors.py's ``revoked`` entry (sync/PROTOCOL.md, "Error catalogue").
 REVOKED_MESSAGE = (
@@ -81,7 +85,15 @@ def principal_of(request: Request) -> Principal:
     return principal
 
 
-def guard(endpoint: Endpoint, access: Access) -> Endpoint:
+def _change_password_first(request: Request) -> Response:
+    """A temporary password must be changed before anything else: pages go to the form,
+    programs and htmx are refused."""
+    if wants_json(request) or request.headers.get("hx-request"):
+        raise HTTPException(403, "Change your temporary password first.")
+    return RedirectResponse(request.url_for("account_password"), status_code=303)
+
+
+def guard(endpoint: Endpoint, access: Access, *, temporary_ok: bool = False) -> Endpoint:
     async def guarded(request: Request) -> Response:
         if request.method not in csrf.SAFE_METHODS and not await csrf.is_valid(request):
             raise HTTPException(
@@ -93,9 +105,12 @@ def guard(endpoint: Endpoint, access: Access) -> Endpoint:
                 return _signed_out(request)
             if principal.role not in access.roles:
                 raise HTTPException(403)
+            if principal.must_change_password and not temporary_ok:
+                return _change_password_first(request)
         return await endpoint(request)
 
     setattr(guarded, ACCESS_ATTR, access)
+    setattr(guarded, TEMPORARY_OK_ATTR, temporary_ok)
     guarded.__name__ = getattr(endpoint, "__name__", "endpoint")
     guarded.__doc__ = endpoint.__doc__
     return guarded
@@ -108,9 +123,12 @@ def route(
     access: Access,
     name: str,
     methods: Iterable[str] = ("GET",),
+    temporary_ok: bool = False,
 ) -> Route:
-    """A route whose endpoint runs only for requests ``access`` allows."""
-    return Route(path, guard(endpoint, access), methods=list(methods), name=name)
+    """A route whose endpoint runs only for requests ``access`` allows (and, unless
+    ``temporary_ok``, only once a temporary password has been changed)."""
+    endpoint = guard(endpoint, access, temporary_ok=temporary_ok)
+    return Route(path, endpoint, methods=list(methods), name=name)
 
 
 def access_of(endpoint: object) -> Access | None:

@@ -43,6 +43,7 @@ class Principal:
     authority: str | None  # None for the research account
     authority_name: str
     session_id: uuid.UUID | None = None  # the server-side session record's id
+    must_change_password: bool = False  # signed in with a temporary password
 
 
 def _derive_csrf(session: Session) -> None:
@@ -113,6 +114,7 @@ class PrincipalMiddleware:
             checked.where,
             self.names[checked.where],
             checked.session_id,
+            account.must_change_password,
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

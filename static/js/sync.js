@@ -6,11 +6,14 @@
 // A queue is only ever sent by the session of the person who wrote it: every flush first asks
 // the server who is signed in and stops unless it is the store's owner; client_mismatch stops
 // too (it is never renumbered into a new client id).
+// A 401 with code "revoked" means the session was ended on purpose (signed out elsewhere,
+// signed out everywhere, deactivated, the device revoked by an admin): this person's store
+// and the page caches are wiped, and nothing more is sent.
 (function (scope) {
   "use strict";
   var S = scope.kxStore;
   var BATCH = 50;
-  var state = { csrf: null, user: null, attempt: 0, nextAt: 0, signedOut: false, blocked: "", lastError: "", failedAt: 0 };
+  var state = { csrf: null, user: null, attempt: 0, nextAt: 0, signedOut: false, revoked: false, blocked: "", lastError: "", failedAt: 0 };
   var listeners = [];
   // Every request a flush makes ends within this: a network that accepts a connection and
   // never answers (one bar of signal, a captive portal) must not hold the flush lock, and so
@@ -37,12 +40,31 @@
     listeners.forEach(function (fn) { try { fn(detail); } catch (e) { /* listener bug */ } });
   }
 
+  // A 401's code: "revoked" (wipe) or anything else (keep the entries, sign in again).
+  function ended(response) {
+    state.signedOut = true;
+    return response.json().catch(function () { return {}; }).then(function (body) {
+      state.revoked = !!(body && body.error && body.error.code === "revoked");
+      return state.revoked ? "revoked" : "signed-out";
+    });
+  }
+
+  // Everything kexpwa keeps for this person on the device: their database and the page caches.
+  function wipe() {
+    var pages = typeof caches === "undefined" ? Promise.resolve() : caches.keys().then(function (names) {
+      return Promise.all(names.filter(function (n) { return n.indexOf("kexpwa-pages-") === 0; })
+        .map(function (n) { return caches.delete(n); }));
+    });
+    return Promise.all([S.wipe(), pages]);
+  }
+
   function session() {
     return request("/api/session", { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) {
-        if (r.status === 401) { state.signedOut = true; return null; }
+        if (r.status === 401) return ended(r).then(function () { return null; });
         if (!r.ok) throw answered("session", r.status);
         state.signedOut = false;
+        state.revoked = false;
         return r.json();
       })
       .then(function (info) {
@@ -55,6 +77,7 @@
   // "signed-out", "not-yours" (someone else is signed in now) or "" when this store's owner is.
   function whose() {
     return session().then(function () {
+      if (state.revoked) return "revoked";
       if (state.signedOut) return "signed-out";
       return S.getMeta("owner").then(function (owner) { return owner && owner === state.user ? "" : "not-yours"; });
     });
@@ -191,7 +214,8 @@
               state.blocked = S.owner();  // for this person's store only (the worker serves several)
               return "blocked";
             }
-            if (response.status === 401 || response.status === 403) {
+            if (response.status === 401) return ended(response);
+            if (response.status === 403) {
               state.signedOut = true;
               return "signed-out";
             }
@@ -234,7 +258,13 @@
         var url = "/sync/pull?limit=200" + (cursor ? "&cursor=" + encodeURIComponent(cursor) : "");
         return request(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
       }).then(function (response) {
-        if (response.status === 401) { state.signedOut = true; emit({ type: "signed-out" }); return false; }
+        if (response.status === 401) {
+          return ended(response).then(function (how) {
+            if (how === "revoked") throw { revoked: true };
+            emit({ type: "signed-out" });
+            return false;
+          });
+        }
         if (!response.ok) throw answered("pull", response.status);
         return response.json().then(function (payload) {
           var withdrawn = [];
@@ -297,6 +327,20 @@
           return S.setMeta("last_sync", now).then(function () { emit({ type: "synced", at: now }); return "synced"; });
         });
       });
+    }).catch(function (err) {
+      if (err && err.revoked) return "revoked";
+      throw err;
+    }).then(function (outcome) {
+      if (outcome !== "revoked") return outcome;
+      // Ended on purpose: nothing here may be sent any more, by any session. Asked once more
+      // first: if someone signed in on this browser meanwhile (which ends the session they
+      // replace), the answer was about a cookie already gone, and this person's entries stay
+      // aside for them instead.
+      return session().then(function () {
+        if (state.revoked) return wipe().then(function () { return "revoked"; });
+        if (state.signedOut) return "signed-out";
+        return state.user === S.owner() ? "waiting" : "not-yours";  // the next flush sends
+      });
     }).then(function (outcome) {
       // "blocked" names whose store it is: the worker tells every page, and a page shows it only
       // for its own person (the worker may have met it first, while the page's flush was busy).
@@ -327,6 +371,7 @@
   scope.kxSync = {
     flush: flush,
     session: session,
+    wipe: wipe,
     resetBackoff: resetBackoff,
     state: state,
     on: function (fn) { listeners.push(fn); }

@@ -25,6 +25,11 @@
       link.href = kx.config.login || "/login"; link.textContent = "Sign in";
       kx.banner("Your session has ended. Entries saved on this device are kept.", "error", link);
     }
+    if (detail.type === "revoked") {
+      var again = document.createElement("a");
+      again.href = kx.config.login || "/login"; again.textContent = "Sign in";
+      kx.banner("This device was signed out and everything kexpwa kept on it has been removed.", "error", again);
+    }
     if (detail.type === "not-yours") {
       kx.banner("Someone else is signed in on this browser now. This page's entries stay on this phone, unsent, until their owner signs in again.", "error");
     }
