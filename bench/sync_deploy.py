@@ -5,6 +5,7 @@ app uses (aiosqlite, asyncpg) for the baseline inserts and the exactly-once coun
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import uuid
 from collections.abc import Iterator
@@ -198,7 +199,7 @@ async def raw_update_notes(dep: Deployment, ids: list[uuid.UUID], bodies: list[s
             _sqlite((b, first + n, now, i))
             for n, (i, b) in enumerate(zip(ids, bodies, strict=True))
         ]
-        await db.executemany(update.replace("$", "?").translate(_DIGITS), rows)
+        await db.executemany(re.sub(r"\$\d+", "?", update), rows)
         await db.execute("COMMIT")
         return time.perf_counter() - started
 

@@ -265,6 +265,7 @@ class _Pending:
     """What a batch has decided and not written yet."""
 
     written: dict[Key, tuple[Kind, Record, bool]] = default(default_factory=dict)  # bool: new
+    ids: set[str] = default(default_factory=set)  # of the written records, as text
     touched: set[Key] = default(default_factory=set)  # written, or their flags changed
     versions: list[RecordVersion] = default(default_factory=list)
     sharing: list[SharingChange] = default(default_factory=list)
@@ -342,10 +343,8 @@ class Batch:
 
     def _points_at_pending(self, data: Mapping[str, Any]) -> bool:
         # A reference is checked against the database, so what it names must be written.
-        if not self._pending.written:
-            return False
-        ids = {str(record_id) for _, record_id in self._pending.written}
-        return any(isinstance(value, str) and value.lower() in ids for value in data.values())
+        ids = self._pending.ids
+        return bool(ids) and any(isinstance(v, str) and v.lower() in ids for v in data.values())
 
     async def upsert(
         self,
@@ -475,6 +474,7 @@ class Batch:
         key = (kind.name, record.id)
         self._records[key] = record
         self._pending.written[key] = (kind, record, created)
+        self._pending.ids.add(str(record.id))
         self._pending.touched.add(key)
 
     async def flush(self) -> None:
