@@ -1,4 +1,4 @@
-"""The batch path of a push (``kexpwa.domain.changes.Batch`` through ``sync.push.apply_chunk``)
+"""The batch path of a push (``kexpwa.domain.batch.Batch`` through ``sync.push.apply_chunk``)
 against one mutation per transaction (``sync.push.apply_once``, the path a failed chunk falls
 back to), on SQLite and PostgreSQL:
 

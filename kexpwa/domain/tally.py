@@ -98,7 +98,7 @@ async def apply(
 
 async def write(conn: BaseDBAsyncClient, changes: dict[Key, tuple[int, int]]) -> None:
     """Add ``changes`` (entries, minutes) to their rows, in sorted key order (the order every
-    writer takes them in). A batch of changes (``kexpwa.domain.changes.Batch``) sums its
+    writer takes them in). A batch of changes (``kexpwa.domain.batch.Batch``) sums its
     records' deltas and writes each row once."""
     changes = {k: v for k, v in sorted(changes.items()) if v[0] or v[1]}
     if not changes:

@@ -17,7 +17,8 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from kexpwa.domain import changes, flags, registry
-from kexpwa.domain.changes import Applied, Batch
+from kexpwa.domain.batch import Batch
+from kexpwa.domain.changes import Applied
 from kexpwa.domain.errors import ChangeError, Invalid, NotFound, Stale, UnknownField
 from kexpwa.domain.kinds import Context, Kind
 from kexpwa.models.records import Record
@@ -200,7 +201,7 @@ async def apply_all(
     conflicted: set[uuid.UUID],
     log: Callable[[Mutation, Result], Awaitable[None]],
 ) -> list[Result]:
-    """Apply screened mutations in order through ``batch`` (``kexpwa.domain.changes.Batch``),
+    """Apply screened mutations in order through ``batch`` (``kexpwa.domain.batch.Batch``),
     each logged by ``log`` (which adds its row to the batch), and flush it. Upserts and deletes of
     records without open conflicts are decided in memory and written set-based; anything else
     (a share, a restore, a change that may resolve a conflict) flushes the batch and goes

@@ -20,7 +20,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from kexpwa import tenancy
-from kexpwa.domain.changes import Batch
+from kexpwa.domain.batch import Batch
 from kexpwa.domain.kinds import Context
 from kexpwa.domain.transient import is_transient
 from kexpwa.models.sync import AppliedMutation, SyncClient
