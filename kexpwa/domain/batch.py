@@ -204,7 +204,7 @@ class Batch:
         counted: tuple[tally.Entry, ...],
         created: bool,
     ) -> None:
-        self._flags(kind, record, plan)
+        self._flags(kind, record, plan, created)
         for name, audience in kind.share_fields.items():
             now = bool(getattr(record, name))
             if now != sharing_before.get(name, False):
@@ -220,10 +220,11 @@ class Batch:
         self._count(record.owner_id, counted, tally.of(kind, record))
         self._written(kind, record, created)
 
-    def _flags(self, kind: Kind, record: Record, plan: flags.Plan) -> None:
+    def _flags(self, kind: Kind, record: Record, plan: flags.Plan, created: bool = False) -> None:
         pending = self._pending
         if plan.texts_changed:
-            pending.flags_cleared.setdefault(kind.name, []).append(record.id)
+            if not created:  # a new record has no flags yet (a purge deletes a record's flags)
+                pending.flags_cleared.setdefault(kind.name, []).append(record.id)
             pending.flags_new.extend(flags.rows(kind, record, plan))
         elif plan.reason is not None:
             pending.flags_resolved.setdefault((kind.name, plan.reason), []).append(record.id)
