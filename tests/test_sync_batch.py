@@ -6,11 +6,14 @@ back to), on SQLite and PostgreSQL:
   rejections, replays, reused ids, identifier flags and edits on top of edits gives the same
   results, rows, versions, flags, tallies and change numbers either way;
 - a database error in the middle of a batch loses nothing and applies nothing twice;
-- a push of the maximum size (200 mutations, close to 2 MiB) is applied whole.
+- a push of the maximum size (200 mutations, close to 2 MiB) is applied whole;
+- a pull by cursor misses nothing while 50 devices push batches at once;
+- every push answer says the server's limits.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import uuid
@@ -21,11 +24,13 @@ from hypothesis import strategies as st
 
 import sync
 from kexpwa import tenancy
+from kexpwa.domain import visibility
 from kexpwa.domain.kinds import Context
 from kexpwa.models.flags import IdentifierFlag
 from kexpwa.models.records import Note, RecordVersion, SharingChange
 from kexpwa.models.sync import AppliedMutation, ChangeCounter, Conflict, SyncClient
 from kexpwa.settings import Settings
+from kexpwa.syncing.feed import TortoiseFeed
 from kexpwa.syncing.store import TortoiseStore
 from sync import versions
 from sync.envelope import Limits
@@ -317,3 +322,56 @@ async def test_a_push_of_the_maximum_size_is_applied_whole(
         assert sorted(numbers) == list(range(start + 1, start + 201))
     pulled = await device.pull_all()
     assert sorted(c["record_id"] for c in pulled) == sorted(m["record_id"] for m in batch)
+
+
+async def test_a_pull_misses_nothing_while_50_devices_push_batches_at_once(
+    users: UserFactory, settings: Settings
+) -> None:
+    """Each chunk takes its range of change numbers last, under the counter's lock: a device
+    pulling by cursor while 50 others push batches concurrently sees every note, once."""
+    pat = await users("edinburgh", "pat")
+    ctx = Context.of(pat.user, settings)
+    created: list[str] = []
+
+    async def writer() -> None:
+        client_id = uuid.uuid4()
+        for push in range(3):
+            items = [mutation(push * 10 + n + 1, data=note_data(title=f"w{n}")) for n in range(10)]
+            created.extend(m["record_id"] for m in items)
+            body = json.dumps(envelope(client_id, items)).encode()
+            with tenancy.bound("edinburgh"):
+                payload = await sync.push(TortoiseStore(ctx), body, LIMITS)
+            assert statuses(payload) == ["applied"] * 10
+
+    with tenancy.bound("edinburgh"):
+        feed = TortoiseFeed(await visibility.reader_for(pat.user.id, pat.user.role))
+        cursor = (await sync.pull(feed, None, None))["cursor"]
+        seen: list[str] = []
+
+        async def pull() -> None:
+            nonlocal cursor
+            while True:
+                page = await sync.pull(feed, cursor, "50")
+                seen.extend(c["record_id"] for c in page["changes"])
+                cursor = page["cursor"]
+                if not page["has_more"]:
+                    return
+
+        writers = asyncio.gather(*(writer() for _ in range(50)))
+        while not writers.done():
+            await pull()
+            await asyncio.sleep(0)
+        await writers
+        await pull()
+    assert len(created) == 1500
+    assert sorted(seen) == sorted(created)  # every note, and each once: none skipped
+
+
+async def test_every_push_answer_says_the_limits(client: Client, users: UserFactory) -> None:
+    pat = await users("edinburgh", "pat")
+    device = await Device.signed_in(client, pat)
+    for body in (envelope(device.client_id, [device.make()]), {"client_id": "not a uuid"}):
+        response = await device.post(body)
+        assert response.status_code in (200, 400)
+        assert response.headers["X-Sync-Max-Mutations"] == "200"
+        assert response.headers["X-Sync-Max-Bytes"] == "2097152"
