@@ -18,6 +18,8 @@ from tests.support import UserFactory
 
 # The first path segment of a capture route -> the kind of record its {id} names.
 KIND_BY_AREA = {"notes": "note", "journal": "journal", "time": "time", "projects": "project"}
+# Routes naming the kind in their path ({kind}): tried on this kind's record.
+KIND_IN_PATH = {"feedback": "journal"}
 
 
 def capture_routes_with_an_id(app: Starlette) -> list[Route]:
@@ -30,6 +32,8 @@ def capture_routes_with_an_id(app: Starlette) -> list[Route]:
 
 def _kind(route: Route) -> str:
     area = route.path.split("/")[1]
+    if area in KIND_IN_PATH:
+        return KIND_IN_PATH[area]
     assert area in KIND_BY_AREA, f"{route.path}: add its area to KIND_BY_AREA"
     return KIND_BY_AREA[area]
 
@@ -63,12 +67,13 @@ async def _try_everything(
     for route in routes:
         kind = _kind(route)
         record = records[kind]
-        path = route.path_format.format(id=record.id)
+        path = route.path_format.format(id=record.id, kind=kind)
         for method in sorted((route.methods or set()) - {"HEAD"}):
             if method == "GET":
                 response = await outsider.client.get(path)
             else:
                 body = {"id": str(record.id), "version": str(record.version), **form(kind)}
+                body["body"] = "A comment on someone else's entry."  # the feedback route's field
                 response = await outsider.post(path, body)
             if response.status_code != 404:
                 leaks.append(f"{method} {route.path} ({route.name}): {response.status_code}")
@@ -83,6 +88,7 @@ async def test_other_people_get_404_on_every_record_route(
     routes = capture_routes_with_an_id(app)
     names = {r.name for r in routes}
     assert {"note_save", "note_edit", "journal_entry", "project", "time_restore"} <= names
+    assert "feedback_post" in names
     pat = await sign_in(client, users)
     live = await _records(pat, "live")
     gone = await _records(pat, "deleted")
@@ -96,7 +102,7 @@ async def test_other_people_get_404_on_every_record_route(
     # The owner can open every GET route of a live record: the walk reaches real pages.
     for route in routes:
         if "GET" in (route.methods or set()):
-            path = route.path_format.format(id=live[_kind(route)].id)
+            path = route.path_format.format(id=live[_kind(route)].id, kind=_kind(route))
             assert (await client.get(path)).status_code == 200, path
 
     sam = await sign_in(other_client, users, username="sam")
