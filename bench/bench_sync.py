@@ -1,11 +1,15 @@
 """Sync over real HTTP to uvicorn, on SQLite and on PostgreSQL:
 
-- push: 1,000 notes of about 2 KB from one device in batches of 100; notes per second, and the
-  ratio of its time to a raw bulk insert of the same rows through the same driver in one
-  transaction (target: under 4x);
-- pull: a new device's first pull of 5,000 records, with gzip: time, bytes on the wire, requests;
-- devices: 200 devices each pushing 20 mutations (4 pushes of 5) at once: push latency
-  percentiles, errors, and a check that every mutation was applied exactly once.
+- push: 5,000 notes of 1.5 to 2.5 KB from one device, in pushes of the server's limit;
+  notes per second, requests, and the ratio of its time to a raw bulk insert of the same rows
+  through the same driver in one transaction (target: at most 2x);
+- edits: 100 edits of existing notes in one push, against a raw update of 100 rows (target:
+  at most 3x);
+- pull: a new device's first pull of 5,000 records, with gzip: time, bytes on the wire,
+  requests, and the ratio to reading the same rows raw;
+- devices: 200 devices each pushing 20 mutations (4 pushes of 5) at once (4 uvicorn workers on
+  PostgreSQL, 1 process on SQLite): push latency percentiles, errors, and a check that every
+  mutation was applied exactly once (target: p95 under 300 ms on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -26,8 +30,9 @@ from bench.harness import Budget
 from bench.sync_deploy import Deployment
 from tests.sync_junk import valid_mutation
 
-NOTES = 1000
-BATCH = 100
+NOTES = 5000
+BATCH = 200  # the server's default limit (KEXPWA_SYNC_MAX_MUTATIONS)
+EDITS = 100
 PULL_RECORDS = 5000
 PULL_LIMIT = 1000
 DEVICES = 200
@@ -43,7 +48,7 @@ WORDS = (
 def body(seed: int) -> str:
     """About 2 KB of varied text (gzip works on it as on real notes, not on a repeated line)."""
     rng = random.Random(seed)
-    return " ".join(rng.choice(WORDS) for _ in range(400))[:2000]
+    return " ".join(rng.choice(WORDS) for _ in range(500))[: rng.randint(1500, 2500)]
 
 
 PEOPLE = (("edinburgh", "pat"), ("edinburgh", "sam"), ("east-lothian", "morgan"))
@@ -68,27 +73,58 @@ async def _push(http: httpx2.AsyncClient, token: str, client_id: str, batch: lis
     return response.json()
 
 
-async def _push_phase(base: str, dep: Deployment) -> dict[str, Any]:
+async def _push_phase(base: str, dep: Deployment) -> tuple[dict[str, Any], list[str]]:
     http, token = await _session(base, "edinburgh", "pat")
     try:
         client_id, queue = str(uuid.uuid4()), [_note(seq) for seq in range(1, NOTES + 1)]
         await _push(http, token, str(uuid.uuid4()), [_note(1)])  # warm up
+        requests = 0
         started = time.perf_counter()
         for start in range(0, NOTES, BATCH):
             payload = await _push(http, token, client_id, queue[start : start + BATCH])
+            requests += 1
             assert {r["status"] for r in payload["results"]} == {"applied"}
         pushed = time.perf_counter() - started
     finally:
         await http.aclose()
     owner = await sync_deploy.user_id(dep, "pat")
     raw = await sync_deploy.raw_insert_notes(dep, owner, [body(n) for n in range(1, NOTES + 1)])
-    return {
+    numbers = {
         "notes": NOTES,
         "batch": BATCH,
+        "requests": requests,
         "seconds": round(pushed, 3),
         "notes_per_s": round(NOTES / pushed, 1),
         "raw_insert_s": round(raw, 4),
-        "ratio_to_raw": round(pushed / raw, 1),
+        "ratio_to_raw": round(pushed / raw, 2),
+    }
+    return numbers, [m["record_id"] for m in queue]
+
+
+async def _edits_phase(base: str, dep: Deployment, ids: list[str]) -> dict[str, Any]:
+    http, token = await _session(base, "edinburgh", "pat")
+    try:
+        edits = [
+            {
+                **valid_mutation(n + 1, {"body": body(NOTES + n)}),
+                "record_id": rid,
+                "base_version": 1,
+            }
+            for n, rid in enumerate(ids[:EDITS])
+        ]
+        started = time.perf_counter()
+        payload = await _push(http, token, str(uuid.uuid4()), edits)
+        pushed = time.perf_counter() - started
+        assert {r["status"] for r in payload["results"]} == {"applied"}, payload["results"][:2]
+    finally:
+        await http.aclose()
+    others = [uuid.UUID(rid) for rid in ids[EDITS : 2 * EDITS]]
+    raw = await sync_deploy.raw_update_notes(dep, others, [body(-n) for n in range(EDITS)])
+    return {
+        "edits": EDITS,
+        "seconds": round(pushed, 4),
+        "raw_update_s": round(raw, 4),
+        "ratio_to_raw": round(pushed / raw, 2),
     }
 
 
@@ -114,9 +150,12 @@ async def _pull_phase(base: str, dep: Deployment) -> dict[str, Any]:
         elapsed = time.perf_counter() - started
     finally:
         await http.aclose()
+    raw = await sync_deploy.raw_read_notes(dep, owner)
     return {
         "records": records,
         "seconds": round(elapsed, 3),
+        "raw_read_s": round(raw, 4),
+        "ratio_to_raw": round(elapsed / raw, 1),
         "requests": requests,
         "gzip_bytes": wire_bytes,
         "bytes_per_record": round(wire_bytes / max(records, 1), 1),
@@ -173,9 +212,14 @@ async def _devices_phase(base: str, dep: Deployment) -> dict[str, Any]:
 async def _phases(dep: Deployment) -> dict[str, dict[str, Any]]:
     out = {}
     with harness.uvicorn_server("kexpwa.app:asgi", factory=True, env=dep.env) as base:
-        out["push"] = await _push_phase(base, dep)
+        out["push"], ids = await _push_phase(base, dep)
+        out["edits"] = await _edits_phase(base, dep, ids)
         out["pull"] = await _pull_phase(base, dep)
+    workers = 4 if dep.backend == "postgres" else 1
+    server = harness.uvicorn_server("kexpwa.app:asgi", factory=True, env=dep.env, workers=workers)
+    with server as base:
         out["devices"] = await _devices_phase(base, dep)
+        out["devices"]["uvicorn_workers"] = workers
     return out
 
 
@@ -189,8 +233,8 @@ def run(budget: Budget | None = None) -> dict[str, Any]:
                     sections[f"{backend[:2]}_{phase}"] = numbers
     return harness.result(
         "sync",
-        "push 1,000 x 2 KB notes, first pull of 5,000, 200 devices x 20 mutations; SQLite (sq) "
-        "and PostgreSQL (po)",
+        "push 5,000 x 1.5-2.5 KB notes, 100 edits, first pull of 5,000, 200 devices x 20 "
+        "mutations; SQLite (sq) and PostgreSQL (po)",
         budget,
         **sections,
     )

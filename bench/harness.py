@@ -103,6 +103,7 @@ def uvicorn_server(
     env: Mapping[str, str] | None = None,
     health_path: str = "/healthz",
     startup_seconds: float = 30.0,
+    workers: int = 1,
 ) -> Iterator[str]:
     """Serve ``app`` (an import string) with uvicorn on a free 127.0.0.1 port until the block
     ends; yields the base URL once ``health_path`` answers 200. Both kexpwa and the baseline
@@ -115,6 +116,8 @@ def uvicorn_server(
     ]  # fmt: skip
     if factory:
         args.append("--factory")
+    if workers > 1:
+        args += ["--workers", str(workers)]
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
             args,

@@ -5,6 +5,7 @@ app uses (aiosqlite, asyncpg) for the baseline inserts and the exactly-once coun
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import uuid
 from collections.abc import Iterator
@@ -156,3 +157,70 @@ async def scalar(dep: Deployment, sql: str, slug: str = "edinburgh") -> Any:
 async def user_id(dep: Deployment, username: str, slug: str = "edinburgh") -> uuid.UUID:
     value = await scalar(dep, f"SELECT id FROM \"user\" WHERE username = '{username}'", slug)  # noqa: S608
     return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+async def raw_update_notes(dep: Deployment, ids: list[uuid.UUID], bodies: list[str]) -> float:
+    """Update each note's body, version and change number in one transaction, with the app's
+    driver; seconds taken. The baseline of a push of edits."""
+    import time
+
+    update = (
+        "UPDATE note SET body = $1, version = version + 1, change_no = $2, updated_at = $3 "
+        "WHERE id = $4"
+    )
+    now = datetime.now(UTC)
+    if dep.backend == "postgres":
+        conn = await asyncpg.connect(dep.url())
+        try:
+            started = time.perf_counter()
+            async with conn.transaction():
+                top = await conn.fetchval(
+                    "UPDATE change_counter SET value = value + $1 WHERE id = 1 RETURNING value",
+                    len(ids),
+                )
+                first = top - len(ids) + 1
+                rows = [
+                    (b, first + n, now, i) for n, (i, b) in enumerate(zip(ids, bodies, strict=True))
+                ]
+                await conn.executemany(update, rows)
+            return time.perf_counter() - started
+        finally:
+            await conn.close()
+    path = dep.url().removeprefix("sqlite://")
+    async with aiosqlite.connect(path, isolation_level=None) as db:
+        started = time.perf_counter()
+        await db.execute("BEGIN")
+        cursor = await db.execute(
+            "UPDATE change_counter SET value = value + ? WHERE id = 1 RETURNING value", (len(ids),)
+        )
+        (top,) = await cursor.fetchone()  # type: ignore[misc]
+        first = top - len(ids) + 1
+        rows = [
+            _sqlite((b, first + n, now, i))
+            for n, (i, b) in enumerate(zip(ids, bodies, strict=True))
+        ]
+        await db.executemany(re.sub(r"\$\d+", "?", update), rows)
+        await db.execute("COMMIT")
+        return time.perf_counter() - started
+
+
+async def raw_read_notes(dep: Deployment, owner: uuid.UUID) -> float:
+    """Read every note of ``owner`` in change order with the app's driver; seconds taken. The
+    baseline of a first pull."""
+    import time
+
+    select = f"SELECT {NOTE_COLUMNS} FROM note WHERE owner_id = $1 ORDER BY change_no"  # noqa: S608
+    if dep.backend == "postgres":
+        conn = await asyncpg.connect(dep.url())
+        try:
+            started = time.perf_counter()
+            await conn.fetch(select, owner)
+            return time.perf_counter() - started
+        finally:
+            await conn.close()
+    path = dep.url().removeprefix("sqlite://")
+    async with aiosqlite.connect(path) as db:
+        started = time.perf_counter()
+        cursor = await db.execute(select.replace("$1", "?"), (str(owner),))
+        await cursor.fetchall()
+        return time.perf_counter() - started

@@ -61,6 +61,17 @@ class Unit(Protocol):
 
     async def advance(self, seq: int) -> None: ...
 
+    async def stored_many(self, mutation_ids: list[uuid.UUID]) -> dict[uuid.UUID, Stored]:
+        """Those of the mutations already in the log, in one look-up."""
+        ...
+
+    async def apply_all(self, todo: list[tuple[Mutation, Result | None]]) -> list[Result]:
+        """Apply, in order, each mutation that has no result yet (one screened out carries its
+        ``rejected`` result), and log every one with its result, all in this unit. Returns
+        the results for the wire (``mutation_id`` first). Raises AlreadyRecorded or Transient
+        with nothing kept, like the single-mutation methods."""
+        ...
+
 
 class UnitContext(Protocol):
     async def __aenter__(self) -> Unit: ...

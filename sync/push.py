@@ -1,11 +1,15 @@
 """Applying a push: each mutation exactly once, in seq order per device.
 
-Every mutation runs in a unit (one database transaction) that locks the device's row, looks the
-mutation up in the log, checks its seq, applies it and logs it. The lock serialises pushes from
-one device however many app processes receive them; the log's primary key on mutation_id is the
-database's own guarantee behind that, and a concurrent replay that trips it is answered
-``duplicate`` with the first result. A mutation that is rejected or conflicts still takes its
-seq, so it never blocks the ones after it.
+A push is applied in chunks of up to :data:`CHUNK` mutations, each in one unit (one database
+transaction, one commit) that locks the device's row, looks every mutation of the chunk up in
+the log at once, checks the seqs in order, and applies and logs the chunk's new mutations
+together (the store decides each one in order, then writes them set-based). The lock
+serialises pushes from one device however many app processes receive them; the log's primary
+key on mutation_id is the database's own guarantee behind that. If a chunk's unit fails (a
+concurrent replay tripped that key, a record id created by a concurrent push, a deadlock), it
+is rolled back whole and the chunk is applied again one mutation per unit, where a replay that
+trips the key is answered ``duplicate`` with the first result. A mutation that is rejected or
+conflicts still takes its seq, so it never blocks the ones after it.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from sync.errors import SyncError
 from sync.ports import AlreadyRecorded, ClientMismatch, Result, Store, Stored, Transient
 
 ATTEMPTS = 6
+CHUNK = 100  # mutations per unit (one commit); measured in bench/README.md ("sync")
 PAYLOAD_ACTIONS = ("upsert", "share")
 
 
@@ -105,6 +110,53 @@ async def apply_once(store: Store, client_id: uuid.UUID, mutation: Mutation) -> 
     raise SyncError("unavailable")
 
 
+async def _attempt_chunk(store: Store, client_id: uuid.UUID, chunk: list[Mutation]) -> list[Result]:
+    """The chunk in one unit: its results, up to and including the first out_of_order."""
+    async with store.unit(client_id) as unit:
+        stored = await unit.stored_many([m.mutation_id for m in chunk])
+        last = unit.last_seq
+        slots: list[Result | None] = []
+        todo: list[tuple[Mutation, Result | None]] = []
+        for mutation in chunk:
+            known = stored.get(mutation.mutation_id)
+            if known is not None:  # as in _attempt: a replay takes its seq if that is next
+                last = mutation.seq if mutation.seq == last + 1 else last
+                if not known.mine or not known.same_change(mutation):
+                    taken = rejected("mutation_id_taken")
+                    slots.append({"mutation_id": str(mutation.mutation_id), **taken})
+                else:
+                    slots.append(duplicate(mutation, known))
+                continue
+            if mutation.seq <= last:
+                slots.append(out_of_order(mutation, "seq_reused", last + 1))
+                break
+            if mutation.seq > last + 1:
+                slots.append(out_of_order(mutation, "seq_gap", last + 1))
+                break
+            last = mutation.seq
+            slots.append(None)
+            todo.append((mutation, screen(mutation, store.kinds)))
+        if last != unit.last_seq:
+            await unit.advance(last)  # first, as in _attempt: the counter is taken last
+        applied = iter(await unit.apply_all(todo) if todo else [])
+        return [slot if slot is not None else next(applied) for slot in slots]
+
+
+async def apply_chunk(store: Store, client_id: uuid.UUID, chunk: list[Mutation]) -> list[Result]:
+    """Apply a chunk exactly once, in one unit if it can, else one mutation per unit. Returns
+    its results up to and including the first out_of_order."""
+    try:
+        return await _attempt_chunk(store, client_id, chunk)
+    except (AlreadyRecorded, Transient):
+        pass  # rolled back whole: nothing of the chunk was kept
+    results: list[Result] = []
+    for mutation in chunk:
+        results.append(await apply_once(store, client_id, mutation))
+        if results[-1]["status"] == "out_of_order":
+            break
+    return results
+
+
 async def push(store: Store, body: bytes, limits: Limits) -> dict[str, Any]:
     """Handle a push body. Returns the 200 response; raises SyncError for request errors."""
     envelope = versions.parse(body, limits)
@@ -113,14 +165,14 @@ async def push(store: Store, body: bytes, limits: Limits) -> dict[str, Any]:
     except ClientMismatch:
         raise SyncError("client_mismatch") from None
     results: list[Result] = []
-    blocked_at: int | None = None
-    for mutation in envelope.mutations:
-        if blocked_at is not None:
-            results.append(out_of_order(mutation, "not_attempted", blocked_at))
-            continue
-        result = await apply_once(store, envelope.client_id, mutation)
-        if result["status"] == "out_of_order":
-            blocked_at = result["expected_seq"]
-        results.append(result)
+    mutations = envelope.mutations
+    for start in range(0, len(mutations), CHUNK):
+        chunk = list(mutations[start : start + CHUNK])
+        results += await apply_chunk(store, envelope.client_id, chunk)
+        if results[-1]["status"] == "out_of_order":
+            blocked_at = results[-1]["expected_seq"]
+            rest = mutations[len(results) :]
+            results += [out_of_order(m, "not_attempted", blocked_at) for m in rest]
+            break
     last_seq = await store.last_seq(envelope.client_id)
     return {"results": results, "last_seq": last_seq}

@@ -221,6 +221,39 @@ async def test_pulls_carry_feedback_and_withdrawal_makes_the_leads_copies_tombst
     assert {c["record_id"] for c in still if not c["deleted"]} == {str(comment.id), str(reply.id)}
 
 
+async def test_sharing_withdrawn_or_an_entry_deleted_by_a_push_tombstones_the_leads_copies(
+    client: Client, other_client: Client, users: UserFactory
+) -> None:
+    """The same through a device's push (sync applies a push as a batch, kexpwa.domain.batch):
+    the entries' threads must be sent again, as tombstones, at the lead's next pull."""
+    t = await team(users)
+    entry = await make(t.pat, "journal", title="Listening first", share_lead=True)
+    other = await make(t.pat, "journal", title="Second thoughts", share_lead=True)
+    kept = await make(t.pat, "journal", title="Still shared", share_lead=True)
+    pat = await Device.signed_in(client, t.pat)
+    lee = await Device.signed_in(other_client, t.lee)
+    first = await say(t.lee, "journal", entry, "Lovely.")
+    second = await say(t.lee, "journal", other, "Good.")
+    third = await say(t.lee, "journal", kept, "Keep going.")
+    pulled = {c["record_id"]: c for c in await pat.pull_all()}
+    theirs = [c for c in await lee.pull_all() if c["kind"] == "feedback"]
+    assert {c["record_id"] for c in theirs} == {str(first.id), str(second.id), str(third.id)}
+    mine, gone, same = pulled[str(entry.id)], pulled[str(other.id)], pulled[str(kept.id)]
+    answer = await pat.push(
+        pat.make("journal.upsert", record_id=kept.id, base_version=same["version"],
+                 data={**same["data"], "title": "Still shared, retitled"}),
+        pat.make("journal.upsert", record_id=entry.id, base_version=mine["version"],
+                 data={**mine["data"], "share_lead": False}),
+        pat.make("journal.delete", record_id=other.id, base_version=gone["version"]),
+    )  # fmt: skip
+    assert [r["status"] for r in answer["results"]] == ["applied", "applied", "applied"]
+    now = [c for c in await lee.pull_all() if c["kind"] == "feedback"]
+    assert {(c["record_id"], c["deleted"]) for c in now} == {
+        (str(first.id), True),
+        (str(second.id), True),
+    }
+
+
 async def test_a_reply_queued_offline_is_posted_by_a_push_and_never_changed_after(
     client: Client, other_client: Client, users: UserFactory
 ) -> None:

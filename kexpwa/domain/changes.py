@@ -5,6 +5,9 @@ owner (someone else's record is simply "not found"), checks ``base_version`` (a 
 a conflict, never a silent overwrite), keeps the previous version, records sharing changes,
 and stamps the record with the next number from the authority's change counter (the pull
 cursor). Called inside an outer transaction, it becomes a savepoint of that transaction.
+
+Many changes at once (a sync push's chunk) go through :class:`kexpwa.domain.batch.Batch`,
+which applies these same rules and writes the results set-based.
 """
 
 from __future__ import annotations
@@ -40,12 +43,13 @@ class Applied:
         return int(self.record.version)
 
 
-async def next_change_no(conn: BaseDBAsyncClient) -> int:
-    """Take the next change number. The row lock is held until the caller's transaction ends,
-    so numbers become visible in the order they were taken: a pull never skips one."""
+async def next_change_no(conn: BaseDBAsyncClient, count: int = 1) -> int:
+    """Take the next ``count`` change numbers; returns the last. The row lock is held until the
+    caller's transaction ends, so numbers become visible in the order they were taken: a pull
+    never skips one."""
     # execute_query_dict: the asyncpg backend's execute_query drops RETURNING rows of UPDATEs.
     rows = await conn.execute_query_dict(
-        "UPDATE change_counter SET value = value + 1 WHERE id = 1 RETURNING value"
+        f"UPDATE change_counter SET value = value + {int(count)} WHERE id = 1 RETURNING value"  # noqa: S608
     )
     return int(rows[0]["value"])
 
@@ -92,6 +96,20 @@ async def _record_sharing(
             )
 
 
+def accepted(kind_name: str, data: Mapping[str, Any]) -> tuple[Kind, str | None, dict[str, Any]]:
+    """The kind, the "Save anyway" reason and the data without it; unknown fields refused."""
+    kind = kind_of(kind_name)
+    why = flags.reason(data.get(flags.SAVE_ANYWAY))
+    data = {k: v for k, v in data.items() if k != flags.SAVE_ANYWAY}
+    unknown = sorted(set(data) - kind.fields)
+    if unknown:
+        raise UnknownField(
+            f"Unknown field {unknown[0][:40]!r} for a {kind.label}.",
+            {name[:40]: "Not a field of this record type." for name in unknown[:10]},
+        )
+    return kind, why, data
+
+
 async def upsert(
     ctx: Context,
     kind_name: str,
@@ -110,15 +128,7 @@ async def upsert(
     they are unresolved: :class:`~kexpwa.domain.errors.IdentifiersUnresolved`, or, with
     ``hold_sharing`` (the sync path) and new text, the change is applied with sharing off and
     ``sharing_held`` naming the fields."""
-    kind = kind_of(kind_name)
-    why = flags.reason(data.get(flags.SAVE_ANYWAY))
-    data = {k: v for k, v in data.items() if k != flags.SAVE_ANYWAY}
-    unknown = sorted(set(data) - kind.fields)
-    if unknown:
-        raise UnknownField(
-            f"Unknown field {unknown[0][:40]!r} for a {kind.label}.",
-            {name[:40]: "Not a field of this record type." for name in unknown[:10]},
-        )
+    _, why, data = accepted(kind_name, data)
     async with _opened(ctx, kind_name, record_id) as (kind, current, conn):
         if current is None:
             if base_version not in (None, 0):

@@ -140,26 +140,28 @@ async def write(kind: Kind, record: Record, p: Plan, conn: BaseDBAsyncClient) ->
     if p.texts_changed:
         await mine.delete()
         if p.found:
-            await IdentifierFlag.bulk_create(
-                [
-                    IdentifierFlag(
-                        owner_id=record.owner_id,
-                        record_kind=kind.name,
-                        record_id=record.id,
-                        field=key,
-                        detector=f.detector,
-                        start=f.start,
-                        end=f.end,
-                        checked=f.checked,
-                        strong=f.strong,
-                        resolved=p.reason,
-                    )
-                    for key, f in p.found
-                ],
-                using_db=conn,
-            )
+            await IdentifierFlag.bulk_create(rows(kind, record, p), using_db=conn)
     elif p.reason is not None:
         await mine.filter(resolved=None).update(resolved=p.reason)
+
+
+def rows(kind: Kind, record: Record, p: Plan) -> list[IdentifierFlag]:
+    """The flag rows a plan whose texts changed gives the record (not saved)."""
+    return [
+        IdentifierFlag(
+            owner_id=record.owner_id,
+            record_kind=kind.name,
+            record_id=record.id,
+            field=key,
+            detector=f.detector,
+            start=f.start,
+            end=f.end,
+            checked=f.checked,
+            strong=f.strong,
+            resolved=p.reason,
+        )
+        for key, f in p.found
+    ]
 
 
 # --- what the owner sees

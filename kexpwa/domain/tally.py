@@ -93,7 +93,14 @@ async def apply(
 ) -> None:
     """Move a record's contribution from ``before`` to ``after`` (keys in a fixed order, so
     two writers of one owner never wait on each other's rows in opposite orders)."""
-    changes = delta(owner_id, before, after)
+    await write(conn, delta(owner_id, before, after))
+
+
+async def write(conn: BaseDBAsyncClient, changes: dict[Key, tuple[int, int]]) -> None:
+    """Add ``changes`` (entries, minutes) to their rows, in sorted key order (the order every
+    writer takes them in). A batch of changes (``kexpwa.domain.batch.Batch``) sums its
+    records' deltas and writes each row once."""
+    changes = {k: v for k, v in sorted(changes.items()) if v[0] or v[1]}
     if not changes:
         return
     sql, postgres = _sql(conn)

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from kexpwa.domain import changes, feedback, flags, registry
+from kexpwa.domain.batch import Batch
 from kexpwa.domain.changes import Applied
 from kexpwa.domain.errors import ChangeError, Invalid, NotFound, ReadOnly, Stale, UnknownField
 from kexpwa.domain.kinds import Context, Kind
@@ -159,6 +162,43 @@ async def _not_found(
     return rejected("not_found")
 
 
+async def _answer(
+    ctx: Context,
+    kind: Kind,
+    mutation: Mutation,
+    conn: BaseDBAsyncClient,
+    change: Callable[[], Awaitable[Applied]],
+    keep: Callable[[Stale], Awaitable[Result]],
+) -> Applied | Result:
+    """The change's outcome, or the answer for a change that was not made."""
+    try:
+        return await change()
+    except Stale as exc:
+        return await keep(exc)
+    except NotFound:
+        return await _not_found(ctx, kind, mutation.record_id, conn)
+    except ChangeError as exc:
+        extra = {"fields": exc.fields} if exc.fields else {}
+        return rejected(exc.code, exc.message, **extra)
+    except (TypeError, ValueError, KeyError, AttributeError, OverflowError):
+        # A validator met a value of a type it did not expect (JSON can send what no form
+        # can). Nothing was changed (the savepoint is rolled back, or a batch had not written
+        # it yet); the device hears "invalid", never a 500.
+        log.warning("sync: %s data broke a validator", mutation.kind, exc_info=True)
+        return rejected("invalid", UNREADABLE)
+
+
+def _applied(mutation: Mutation, applied: Applied) -> Result:
+    result: Result = {
+        "status": "applied",
+        "record_id": str(mutation.record_id),
+        "version": applied.version,
+    }
+    if applied.sharing_held:
+        result["sharing_held"] = list(applied.sharing_held)
+    return result
+
+
 async def apply(
     ctx: Context,
     mutation: Mutation,
@@ -172,28 +212,106 @@ async def apply(
     only a change to one of those can resolve one."""
     kind = registry.get(mutation.type)
     assert kind is not None  # screened against known_kinds()
-    try:
-        applied = await _change(ctx, kind, mutation, conn)
-    except Stale as exc:
+
+    async def keep(exc: Stale) -> Result:
         conflicted.add(mutation.record_id)
         return await conflicts.keep(ctx, kind, mutation, client_id, exc, snapshot, conn)
-    except NotFound:
-        return await _not_found(ctx, kind, mutation.record_id, conn)
-    except ChangeError as exc:
-        extra = {"fields": exc.fields} if exc.fields else {}
-        return rejected(exc.code, exc.message, **extra)
-    except (TypeError, ValueError, KeyError, AttributeError, OverflowError):
-        # A validator met a value of a type it did not expect (JSON can send what no form
-        # can). The savepoint is rolled back; the device hears "invalid", never a 500.
-        log.warning("sync: %s data broke a validator", mutation.kind, exc_info=True)
-        return rejected("invalid", UNREADABLE)
+
+    change = partial(_change, ctx, kind, mutation, conn)
+    outcome = await _answer(ctx, kind, mutation, conn, change, keep)
+    if not isinstance(outcome, Applied):
+        return outcome
     if mutation.action in ("upsert", "delete") and mutation.record_id in conflicted:
         await conflicts.resolve(ctx, mutation, client_id, conn)
-    result: Result = {
-        "status": "applied",
-        "record_id": str(mutation.record_id),
-        "version": applied.version,
-    }
-    if applied.sharing_held:
-        result["sharing_held"] = list(applied.sharing_held)
-    return result
+    return _applied(mutation, outcome)
+
+
+async def apply_all(
+    batch: Batch,
+    todo: list[tuple[Mutation, Result | None]],
+    client_id: uuid.UUID,
+    conflicted: set[uuid.UUID],
+    log: Callable[[Mutation, Result], Awaitable[None]],
+) -> list[Result]:
+    """Apply screened mutations in order through ``batch`` (``kexpwa.domain.batch.Batch``),
+    each logged by ``log`` (which adds its row to the batch), and flush it. Upserts and deletes of
+    records without open conflicts are decided in memory and written set-based; anything else
+    (a share, a restore, a change that may resolve a conflict) flushes the batch and goes
+    through :func:`apply`. The results are those :func:`apply` gives one at a time."""
+    ctx, conn = batch.ctx, batch.conn
+    await batch.load((m.type, m.record_id) for m, done in todo if done is None)
+    logged: dict[uuid.UUID, tuple[Mutation, Result]] = {}
+    results: list[Result] = []
+    for mutation, done in todo:
+        if done is None:
+            kind = registry.get(mutation.type)
+            assert kind is not None  # screened against known_kinds()
+            # Feedback (a kind with a parent) has its own rules (_comment): one at a time.
+            simple = mutation.action in ("upsert", "delete") and kind.parent is None
+            if simple and mutation.record_id not in conflicted:
+                done = await _batched(batch, kind, mutation, client_id, conflicted, logged)
+            else:
+                await batch.flush()
+                batch.forget(kind.name, mutation.record_id)
+                done = await apply(ctx, mutation, client_id, conn, conflicted)
+                batch.forget(kind.name, mutation.record_id)
+        result = {"mutation_id": str(mutation.mutation_id), **done}
+        logged[mutation.mutation_id] = (mutation, result)
+        await log(mutation, result)
+        results.append(result)
+    await batch.flush()
+    return results
+
+
+async def _batched(
+    batch: Batch,
+    kind: Kind,
+    mutation: Mutation,
+    client_id: uuid.UUID,
+    conflicted: set[uuid.UUID],
+    logged: dict[uuid.UUID, tuple[Mutation, Result]],
+) -> Result:
+    async def change() -> Applied:
+        base = mutation.base_version or 0
+        if mutation.base_mutation_id is not None:
+            base = await _chained_in(batch, kind, mutation, logged)
+        if mutation.action == "upsert":
+            data = mutation.data or {}
+            return await batch.upsert(kind.name, mutation.record_id, data, base, hold_sharing=True)
+        return await batch.delete(kind.name, mutation.record_id, base)
+
+    async def keep(exc: Stale) -> Result:
+        conflicted.add(mutation.record_id)
+        conflict, result = conflicts.kept(batch.ctx, kind, mutation, client_id, exc, snapshot)
+        batch.add(conflict)
+        return result
+
+    outcome = await _answer(batch.ctx, kind, mutation, batch.conn, change, keep)
+    return _applied(mutation, outcome) if isinstance(outcome, Applied) else outcome
+
+
+async def _chained_in(
+    batch: Batch, kind: Kind, mutation: Mutation, logged: dict[uuid.UUID, tuple[Mutation, Result]]
+) -> int:
+    """:func:`_chained_base`, for an earlier mutation logged in this batch or before it."""
+    assert mutation.base_mutation_id is not None
+    earlier = logged.get(mutation.base_mutation_id)
+    if earlier is not None:
+        before, result = earlier
+        status = result["status"] if before.record_id == mutation.record_id else None
+    else:
+        row = await (
+            AppliedMutation.filter(
+                mutation_id=mutation.base_mutation_id,
+                user_id=batch.ctx.actor.id,
+                record_id=mutation.record_id,
+            )
+            .using_db(batch.conn)
+            .first()
+        )
+        status, result = (row.status, row.result) if row is not None else (None, {})
+    version = result.get("version")
+    if status == "applied" and isinstance(version, int):
+        return version
+    current = await batch.current(kind.name, mutation.record_id)
+    raise Stale(current, current.version)

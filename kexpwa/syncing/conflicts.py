@@ -24,16 +24,16 @@ from sync.ports import Result
 MAX_LISTED = 500
 
 
-async def keep(
+def kept(
     ctx: Context,
     kind: Kind,
     mutation: Mutation,
     client_id: uuid.UUID,
     stale: Stale,
     snapshot: Callable[[Kind, Any], dict[str, Any]],
-    conn: BaseDBAsyncClient,
-) -> Result:
-    conflict = await Conflict.create(
+) -> tuple[Conflict, Result]:
+    """The conflict row for a losing change (not saved yet) and its answer."""
+    conflict = Conflict(
         id=uuid.uuid4(),
         mutation_id=mutation.mutation_id,
         user_id=ctx.actor.id,
@@ -46,9 +46,8 @@ async def keep(
             "client_time": mutation.client_time,
             "client_id": str(client_id),
         },
-        using_db=conn,
     )
-    return {
+    result = {
         "status": "conflict",
         "code": "conflict",
         "message": stale.message,
@@ -56,6 +55,21 @@ async def keep(
         "record_id": str(mutation.record_id),
         "current": snapshot(kind, stale.current),
     }
+    return conflict, result
+
+
+async def keep(
+    ctx: Context,
+    kind: Kind,
+    mutation: Mutation,
+    client_id: uuid.UUID,
+    stale: Stale,
+    snapshot: Callable[[Kind, Any], dict[str, Any]],
+    conn: BaseDBAsyncClient,
+) -> Result:
+    conflict, result = kept(ctx, kind, mutation, client_id, stale, snapshot)
+    await conflict.save(using_db=conn, force_create=True)
+    return result
 
 
 async def open_records(user_id: uuid.UUID) -> set[uuid.UUID]:

@@ -1,4 +1,5 @@
-"""The push side on Tortoise: devices, the mutation log, one transaction per mutation.
+"""The push side on Tortoise: devices, the mutation log, one transaction per chunk of a push
+(or per mutation when a chunk has to be applied again one by one).
 
 Each unit is ``in_transaction`` on the bound authority, starting with ``SELECT ... FOR UPDATE``
 on the device's row (PostgreSQL; SQLite runs one transaction at a time per process anyway).
@@ -20,6 +21,7 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from kexpwa import tenancy
+from kexpwa.domain.batch import Batch
 from kexpwa.domain.kinds import Context
 from kexpwa.domain.transient import is_transient
 from kexpwa.models.account import UserSession
@@ -34,6 +36,7 @@ class TortoiseUnit:
         self.store = store
         self.conn = conn
         self.client = client
+        self.batch: Batch | None = None  # while apply_all runs
 
     @property
     def last_seq(self) -> int:
@@ -46,21 +49,39 @@ class TortoiseUnit:
         store = self.store
         return await apply.apply(store.ctx, mutation, self.client.id, self.conn, store.conflicted)
 
+    def _log_row(self, mutation: Mutation, result: Result) -> AppliedMutation:
+        return AppliedMutation(
+            mutation_id=mutation.mutation_id,
+            client_id=self.client.id,
+            seq=mutation.seq,
+            user_id=self.store.ctx.actor.id,
+            kind=mutation.kind[:32],
+            record_id=mutation.record_id,
+            status=result["status"],
+            result=result,
+        )
+
     async def record(self, mutation: Mutation, result: Result) -> None:
+        row = self._log_row(mutation, result)
+        if self.batch is not None:  # written with the batch's other rows
+            self.batch.add(row)
+            return
         try:
-            await AppliedMutation.create(
-                mutation_id=mutation.mutation_id,
-                client_id=self.client.id,
-                seq=mutation.seq,
-                user_id=self.store.ctx.actor.id,
-                kind=mutation.kind[:32],
-                record_id=mutation.record_id,
-                status=result["status"],
-                result=result,
-                using_db=self.conn,
-            )
+            await row.save(using_db=self.conn, force_create=True)
         except IntegrityError:
             raise AlreadyRecorded() from None
+
+    async def stored_many(self, mutation_ids: list[uuid.UUID]) -> dict[uuid.UUID, Stored]:
+        rows = await AppliedMutation.filter(mutation_id__in=mutation_ids).using_db(self.conn)
+        return {row.mutation_id: self.store.as_stored(row) for row in rows}
+
+    async def apply_all(self, todo: list[tuple[Mutation, Result | None]]) -> list[Result]:
+        self.batch = Batch(self.store.ctx, self.conn)
+        try:
+            conflicted = self.store.conflicted
+            return await apply.apply_all(self.batch, todo, self.client.id, conflicted, self.record)
+        finally:
+            self.batch = None
 
     async def advance(self, seq: int) -> None:
         await (
@@ -139,8 +160,9 @@ class TortoiseStore:
     ) -> Stored | None:
         query = AppliedMutation.filter(mutation_id=mutation_id)
         row = await (query.using_db(conn) if conn else query).first()
-        if row is None:
-            return None
+        return None if row is None else self.as_stored(row)
+
+    def as_stored(self, row: AppliedMutation) -> Stored:
         return Stored(
             result=dict(row.result),
             mine=row.user_id == self.ctx.actor.id,

@@ -84,7 +84,11 @@ async def push(request: Request) -> Response:
         )
         return await sync.push(store, await request.body(), limits)
 
-    return await _answering("push", work)
+    response = await _answering("push", work)
+    # The limits, on every push answer: the client sizes its next push by them.
+    response.headers["X-Sync-Max-Mutations"] = str(limits.max_mutations)
+    response.headers["X-Sync-Max-Bytes"] = str(limits.max_bytes)
+    return response
 
 
 async def pull(request: Request) -> Response:

@@ -12,7 +12,10 @@
 (function (scope) {
   "use strict";
   var S = scope.kxStore;
-  var BATCH = 50;
+  // Mutations per push until the server says how many it takes (X-Sync-Max-Mutations and
+  // X-Sync-Max-Bytes on every push answer, see sync/PROTOCOL.md "Limits").
+  var limits = { mutations: 50, bytes: 2097152 };
+  var encoder = typeof TextEncoder !== "undefined" ? new TextEncoder() : null;
   var state = { csrf: null, user: null, attempt: 0, nextAt: 0, signedOut: false, revoked: false, blocked: "", lastError: "", failedAt: 0 };
   var listeners = [];
   // Every request a flush makes ends within this: a network that accepts a connection and
@@ -96,8 +99,30 @@
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRF-Token": state.csrf || "", Accept: "application/json" },
-      body: JSON.stringify(body)
+      body: body
+    }).then(function (response) {
+      var most = parseInt(response.headers.get("X-Sync-Max-Mutations") || "", 10);
+      var bytes = parseInt(response.headers.get("X-Sync-Max-Bytes") || "", 10);
+      if (most > 0) limits.mutations = most;
+      if (bytes > 0) limits.bytes = bytes;
+      return response;
     });
+  }
+
+  // The push body for the first of ``items`` that fit the server's limits (at most ``size``),
+  // each mutation turned into JSON once.
+  function pushBody(items, size) {
+    var count = Math.min(size, limits.mutations, items.length);
+    var head = '{"client_id":' + JSON.stringify(items[0].client_id) + ',"schema_version":1,"mutations":[';
+    var parts = [], bytes = head.length + 2;
+    for (var i = 0; i < count; i++) {
+      var part = JSON.stringify(wireMutation(items[i]));
+      var length = encoder ? encoder.encode(part).length : part.length * 3;
+      if (parts.length && bytes + length + 1 > limits.bytes) break;
+      parts.push(part);
+      bytes += length + 1;
+    }
+    return { batch: items.slice(0, parts.length), body: head + parts.join(",") + "]}" };
   }
 
   function wireMutation(m) {
@@ -175,19 +200,18 @@
   }
 
   function pushAll() {
-    var size = BATCH;
+    var size = Infinity;  // lowered by a 413 or 400, to find what the server cannot take
     var recovered = false;
     function round() {
       return S.tx(["outbox"], "readonly", function (t) { return S.all(t.objectStore("outbox")); })
         .then(function (items) {
           if (!items.length) return "done";
           items.sort(function (a, b) { return a.seq - b.seq; });
-          var batch = items.slice(0, size);
-          var body = { client_id: batch[0].client_id, schema_version: 1, mutations: batch.map(wireMutation) };
-          return post(body).then(function (response) {
-            if (response.status === 403 && !body._retried) {
-              body._retried = true;
-              return whose().then(function (who) { return who ? who : post(body); });
+          var built = pushBody(items, size), batch = built.batch, retried = false;
+          return post(built.body).then(function (response) {
+            if (response.status === 403 && !retried) {
+              retried = true;
+              return whose().then(function (who) { return who ? who : post(built.body); });
             }
             return response;
           }).then(function (response) {
@@ -220,7 +244,7 @@
               return "signed-out";
             }
             if (response.status === 413 || response.status === 400) {
-              if (size > 1) { size = Math.max(1, Math.floor(size / 2)); return round(); }
+              if (batch.length > 1) { size = Math.max(1, Math.floor(batch.length / 2)); return round(); }
               // One mutation the server cannot take at all: set it aside, keep the rest flowing.
               return response.json().catch(function () { return {}; }).then(function (payload) {
                 var error = (payload && payload.error) || {};
