@@ -11,6 +11,7 @@ from kexpwa import tenancy
 from kexpwa.domain import tombstones
 from kexpwa.models.account import Role, Team, User
 from kexpwa.models.records import Note
+from kexpwa.models.sync import SyncClient
 from kexpwa.settings import DEFAULT_ACTIVITIES, Settings
 from tests.conftest import Client
 from tests.support import UserFactory
@@ -263,3 +264,20 @@ async def test_a_limit_in_other_digits_is_refused_not_a_500(
         bad = await client.get("/sync/pull", params={"limit": limit})
         assert bad.status_code == 400, (limit, bad.text)
         assert bad.json()["error"]["code"] == "invalid_limit"
+
+
+async def test_a_pull_moves_the_devices_last_sync_even_with_nothing_to_send(
+    client: Client, users: UserFactory
+) -> None:
+    """A lead's overview says "not synced for 14 days" from the devices' last sync; a phone
+    with nothing new to send only pulls, and that is a sync too."""
+    pat = await users("edinburgh", "pat")
+    device = await Device.signed_in(client, pat)
+    await device.push(device.make())
+    long_ago = datetime.now(UTC) - timedelta(days=20)
+    with tenancy.bound("edinburgh"):
+        await SyncClient.filter(user_id=pat.user.id).update(last_seen_at=long_ago)
+    await device.pull_all()
+    with tenancy.bound("edinburgh"):
+        seen = await SyncClient.filter(user_id=pat.user.id).values_list("last_seen_at", flat=True)
+    assert len(seen) == 1 and datetime.now(UTC) - seen[0] < timedelta(minutes=5)

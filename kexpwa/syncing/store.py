@@ -13,11 +13,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 from tortoise.transactions import in_transaction
 
 from kexpwa import tenancy
@@ -173,3 +173,21 @@ class TortoiseStore:
     async def last_seq(self, client_id: uuid.UUID) -> int:
         client = await SyncClient.get(id=client_id)
         return int(client.last_seq)
+
+
+# How often a pull moves a device's "last sync" (a pull of many pages writes it once).
+SEEN_EVERY = timedelta(minutes=1)
+
+
+async def pulled(session_id: uuid.UUID | None, now: datetime | None = None) -> None:
+    """A pull went through: the device install the pulling session pushed from last (see
+    :meth:`TortoiseStore.register`) synced now, even with nothing of its own to send, so a
+    lead's overview and an admin's sync health do not call a quiet phone stale. One UPDATE,
+    at most once a minute per device; a session that never pushed names no device."""
+    if session_id is None:
+        return
+    now = now or datetime.now(UTC)
+    device = UserSession.filter(id=session_id).values("sync_client_id")
+    await SyncClient.filter(id__in=Subquery(device), last_seen_at__lt=now - SEEN_EVERY).update(
+        last_seen_at=now
+    )

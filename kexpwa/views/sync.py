@@ -23,7 +23,7 @@ from kexpwa.models.account import User
 from kexpwa.settings import Settings
 from kexpwa.syncing import conflicts
 from kexpwa.syncing.feed import TortoiseFeed
-from kexpwa.syncing.store import DeviceRevoked, TortoiseStore
+from kexpwa.syncing.store import DeviceRevoked, TortoiseStore, pulled
 from kexpwa.web.access import REVOKED_MESSAGE, principal_of
 from sync.errors import SyncError
 
@@ -98,7 +98,9 @@ async def pull(request: Request) -> Response:
     async def work() -> dict[str, Any]:
         user = await _actor(request)
         feed = TortoiseFeed(await visibility.reader_for(user.id, user.role))
-        return await sync.pull(feed, params.get("cursor"), params.get("limit"))
+        answer = await sync.pull(feed, params.get("cursor"), params.get("limit"))
+        await pulled(principal_of(request).session_id)
+        return answer
 
     return await _answering("pull", work)
 
