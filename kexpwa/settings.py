@@ -172,7 +172,8 @@ SETTINGS: tuple[Setting, ...] = (
         "stale_sync_days",
         "KEXPWA_STALE_SYNC_DAYS",
         14,
-        "A team lead's overview flags a member not synced for this many days.",
+        "A team lead's overview flags a member not synced for this many days"
+        " (a device's last push or pull).",
         _int,
     ),
     Setting(
