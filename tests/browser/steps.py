@@ -245,9 +245,19 @@ def field(name: str) -> str:
 
 
 def save(tab: Tab) -> None:
-    """Save the form: the entry goes to the device's outbox, then the list opens."""
+    """Save the form: the entry goes to the device's outbox, then the list opens. (30 s: once,
+    at the end of a whole-suite run, WPE 2.38 had not left the form after 15 s; the failure
+    now says where the page was and what the form's status line said.)"""
     tab.click(f"{FORM} button[type=submit]")
-    wait_url(tab, lambda url: "/new" not in url and "/edit" not in url)
+    try:
+        wait_url(tab, lambda url: "/new" not in url and "/edit" not in url, timeout=30.0)
+    except AssertionError as exc:
+        said = tab.evaluate(
+            "() => [location.pathname, (document.querySelector('#status') || {}).textContent"
+            " || '', (document.querySelector('.error-summary') || {}).textContent || '',"
+            " !!(navigator.serviceWorker && navigator.serviceWorker.controller)]"
+        )
+        raise AssertionError(f"{exc}; page, status, errors, worker: {said!r}") from None
 
 
 def new_note(tab: Tab, server: Server, title: str, body: str = "Notes from the visit.") -> None:
