@@ -9,6 +9,7 @@ import json
 import re
 from datetime import date
 from itertools import pairwise
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -19,6 +20,7 @@ from kexpwa.domain.identifiers import luhn_ok, mod11_ok, redact, scan
 from kexpwa.domain.textfold import fold, table, utf16_len
 from tests.conftest import Client
 
+VECTORS = Path(__file__).parent / "vectors"
 DATES = st.dates(min_value=date(1920, 1, 1), max_value=date(2026, 12, 31))
 LAYOUTS = st.sampled_from(["{a}{b}", "{a} {b}", "{a}-{b}"])
 AROUND = st.sampled_from([("", ""), ("CHI ", "."), ("seen (", ") today"), ("x\n", "\n")])
@@ -107,6 +109,24 @@ def test_redaction_leaves_no_finding(text: str) -> None:
     assert scan(redacted) == []
     for finding in scan(text):
         assert identifiers.TOKENS[finding.detector] in redacted
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(PIECES, max_size=40).map("".join))
+def test_skipping_detectors_a_text_cannot_match_changes_no_finding(text: str) -> None:
+    # The scan skips a detector whose pattern needs more digits (or an "@", or a date-of-birth
+    # word) than the text holds; every pattern run on every text must find the same.
+    folded = fold(text)
+    assert identifiers._candidates(folded) == identifiers._candidates(folded, screen=False)
+
+
+def test_the_vectors_find_the_same_with_and_without_the_screen() -> None:
+    vectors = json.loads((VECTORS / "identifiers.json").read_text(encoding="utf-8"))
+    texts = [case["text"] for case in vectors["cases"]]
+    assert texts
+    for text in texts:
+        folded = fold(text)
+        assert identifiers._candidates(folded) == identifiers._candidates(folded, screen=False)
 
 
 @settings(max_examples=500, deadline=None)
