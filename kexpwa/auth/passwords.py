@@ -32,19 +32,30 @@ STANDARD = "standard"
 _DUMMY_PASSWORD = "kexpwa-dummy-password-for-timing"  # noqa: S105 (hashed, matched by nobody)
 
 _hasher = PasswordHasher.from_parameters(PROFILES[STANDARD])
-_DUMMY_HASH = _hasher.hash(_DUMMY_PASSWORD)
+# Made by use_profile, which the app and the CLI call at start, not at import: a standard hash
+# costs about 0.6 s of CPU, and every process (each CLI command, each test server) would pay it
+# once more before switching to its configured profile.
+_DUMMY_HASH: str | None = None
 _profile = STANDARD
 
 
 def use_profile(name: str) -> None:
     """Hash new passwords with the named profile from now on (one per process: the app and the
-    CLI apply the setting at start)."""
+    CLI apply the setting at start), and make the dummy hash unknown users are checked against
+    now, so the first sign-in of an unknown user costs what every later one does."""
     global _hasher, _DUMMY_HASH, _profile
-    if name == _profile:
+    if name == _profile and _DUMMY_HASH is not None:
         return
     _hasher = PasswordHasher.from_parameters(PROFILES[name])
     _DUMMY_HASH = _hasher.hash(_DUMMY_PASSWORD)
     _profile = name
+
+
+def _dummy_hash() -> str:
+    if _DUMMY_HASH is None:  # a process that never called use_profile
+        use_profile(_profile)
+    assert _DUMMY_HASH is not None
+    return _DUMMY_HASH
 
 
 class PasswordPolicyError(ValueError):
@@ -89,7 +100,7 @@ def verify(stored_hash: str | None, password: str) -> bool:
     if not storable(password):
         password, stored_hash = "", None  # still spend the time, then say no
     try:
-        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+        return _hasher.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
