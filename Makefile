@@ -26,8 +26,10 @@ run: $(STAMP)  ## Create the venv, install the runtime only, init SQLite data wi
 	$(BIN)/kexpwa demo
 	$(BIN)/kexpwa serve
 
+# Two processes (pytest-xdist): the browser and WebKit tests stay together in one, in turn
+# (group "browsers"), while the other takes the database tests; a plain `pytest` runs serially.
 test: $(DEV_STAMP) lint  ## The whole suite: SQLite always, PostgreSQL and Chromium when present (required in CI).
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 lint: $(DEV_STAMP)  ## ruff format check, ruff lint, mypy.
 	$(BIN)/ruff format --check kexpwa sync tests bench

@@ -195,14 +195,21 @@ def live_server(tmp_path: Path, demo_data: Path) -> Iterator[LiveServer]:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run the browser tests last. Playwright's sync API keeps an event loop running in the
-    main thread while the session's browser is open, and the other tests start their own
-    (pytest-asyncio, asyncio.run) and cannot while it runs."""
+    """Run the browser tests last, and under pytest-xdist all in one process, one at a time
+    (group "browsers", shared with tests/webkit): two browsers and their servers at once on
+    two cores make each other's waits long."""
     here = Path(__file__).parent
     items.sort(key=lambda item: here in Path(str(item.path)).parents)
+    for item in items:
+        if here in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.xdist_group("browsers"))
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API keeps an event loop running in the main
+# thread while its browser is open, and a test that starts its own (pytest-asyncio,
+# asyncio.run) cannot while it runs; under pytest-xdist such a test may follow a browser
+# module in the same process.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         if os.environ.get("CI") != "true":

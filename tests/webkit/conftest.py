@@ -24,6 +24,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/webkit/" in str(item.path).replace(os.sep, "/"):
             item.add_marker(pytest.mark.webkit)
+            item.add_marker(pytest.mark.xdist_group("browsers"))  # see tests/browser/conftest
 
 
 @pytest.fixture(scope="session")
