@@ -28,7 +28,7 @@ from tests.support import Made, UserFactory
 # Text that breaks naive writers: quotes, commas, line breaks, emoji, Gaelic and Polish
 # accents, right-to-left script, a leading "=".
 TRICKY = (
-    'She said "no", then: yes,\nnext line\r\nà bhàta 🌧️ Gàidhlig; zażółć gęślą jaźń; שלום עולם; =1+1'
+    'She said "no", then: yes,\nnext line\n\nà bhàta 🌧️ Gàidhlig; zażółć gęślą jaźń; שלום עולם; =1+1'
 )
 PEOPLE = {
     # username: (authority, display name, team)
