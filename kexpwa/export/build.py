@@ -93,6 +93,11 @@ async def sources(p: Plan, councils: Mapping[str, Council]) -> list[rows.Source]
     return found
 
 
+async def total(p: Plan, found: Sequence[rows.Source]) -> int:
+    """How many rows the export will hold (counted in SQL; for a progress bar)."""
+    return sum([await rows.count(p, src, kind) for src in found for kind in p.types])
+
+
 async def stream(
     p: Plan,
     found: Sequence[rows.Source],
@@ -100,10 +105,12 @@ async def stream(
     activities: Sequence[str],
     cpl_tags: Sequence[str],
     finish: Callable[[Result], Awaitable[None]],
+    progress: Callable[[int], None] | None = None,
 ) -> AsyncIterator[bytes]:
     """The ZIP's bytes, as they are made. ``finish`` is awaited with the result once every file
     is written and before the archive's last bytes (its directory) are sent, so a download that
-    broke earlier leaves no audit row, export log or file behind."""
+    broke earlier leaves no audit row, export log or file behind. ``progress`` is told the
+    number of rows of each batch as it is written."""
     result = Result(p, datetime.now(UTC).replace(microsecond=0))
     result.counts = {src.slug: {} for src in found}
     when = result.exported_at
@@ -133,6 +140,8 @@ async def stream(
                             as_json.add(row)
                             as_sheet.add(row)
                         mine += len(batch)
+                        if progress is not None:
+                            progress(len(batch))
                         entry.write(as_csv.drain())
                         yield sink.drain()
                     result.counts[src.slug][kind] = mine

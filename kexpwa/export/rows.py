@@ -199,6 +199,12 @@ async def _histories(ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Row]]:
     return out
 
 
+async def count(plan: Plan, src: Source, kind_name: str) -> int:
+    """How many rows :func:`batches` will give (one COUNT)."""
+    with tenancy.bound(src.slug):
+        return await registry.kind_of(kind_name).model.filter(_where(plan, kind_name)).count()
+
+
 async def batches(plan: Plan, src: Source, kind_name: str) -> AsyncIterator[list[Row]]:
     """The rows of ``kind_name`` in ``src``'s authority, in batches of at most :data:`CHUNK`.
     The authority is bound only while a batch is read, never across a ``yield``."""
