@@ -5,6 +5,7 @@ with openpyxl)."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import uuid
@@ -18,7 +19,7 @@ from kexpwa import tenancy
 from kexpwa.config import Config
 from kexpwa.domain import changes, participation
 from kexpwa.domain.kinds import Context
-from kexpwa.export import build, log
+from kexpwa.export import build, columns, log
 from kexpwa.export.build import Council, Result
 from kexpwa.export.plan import Plan
 from kexpwa.settings import Settings
@@ -187,3 +188,30 @@ def open_zip(data: bytes) -> Opened:
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         assert zf.testzip() is None
         return Opened({name: zf.read(name) for name in zf.namelist()})
+
+
+def _codebook(z: Opened) -> set[tuple[str, str]]:
+    text = z.files["codebook.csv"].decode("utf-8-sig")
+    return {(r["file"], r["column"]) for r in csv.DictReader(io.StringIO(text, newline=""))}
+
+
+def check_manifest_and_codebook(z: Opened) -> None:
+    """The manifest's checksums and row counts match the files, and the codebook (both forms)
+    describes every column of every CSV file."""
+    manifest = z.manifest()
+    assert set(manifest["files"]) == set(z.files) - {"manifest.json"}
+    for name, facts in manifest["files"].items():
+        assert hashlib.sha256(z.files[name]).hexdigest() == facts["sha256"], name
+    for key in ("exported_at", "filters", "authorities", "rows", "app_version", "schema_version"):
+        assert manifest[key], key
+    described = _codebook(z)
+    md = z.files["codebook.md"].decode()
+    for spec in columns.FILES:
+        name = f"{spec.stem}.csv"
+        if name not in z.files:
+            continue
+        header = next(csv.reader(io.StringIO(z.files[name].decode("utf-8-sig"))))
+        for column in header:
+            assert (name, column) in described, f"codebook lacks {name} {column}"
+            assert f"| {column} |" in md, f"codebook.md lacks {name} {column}"
+        assert manifest["files"][name]["rows"] == len(z.csv(spec.stem))

@@ -5,9 +5,6 @@ and a codebook that covers every column of every file."""
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
 from dataclasses import replace
 
 from kexpwa import tenancy
@@ -16,33 +13,16 @@ from kexpwa.export import columns, log
 from kexpwa.export import plan as plans
 from kexpwa.models.account import Team
 from kexpwa.settings import Settings
-from tests.export_helpers import PEOPLE, TRICKY, Opened, export, open_zip, seed
+from tests.export_helpers import (
+    PEOPLE,
+    TRICKY,
+    Opened,
+    check_manifest_and_codebook,
+    export,
+    open_zip,
+    seed,
+)
 from tests.support import UserFactory
-
-
-def _codebook(z: Opened) -> set[tuple[str, str]]:
-    text = z.files["codebook.csv"].decode("utf-8-sig")
-    return {(r["file"], r["column"]) for r in csv.DictReader(io.StringIO(text, newline=""))}
-
-
-def _check_manifest_and_codebook(z: Opened) -> None:
-    manifest = z.manifest()
-    assert set(manifest["files"]) == set(z.files) - {"manifest.json"}
-    for name, facts in manifest["files"].items():
-        assert hashlib.sha256(z.files[name]).hexdigest() == facts["sha256"], name
-    for key in ("exported_at", "filters", "authorities", "rows", "app_version", "schema_version"):
-        assert manifest[key], key
-    described = _codebook(z)
-    md = z.files["codebook.md"].decode()
-    for spec in columns.FILES:
-        name = f"{spec.stem}.csv"
-        if name not in z.files:
-            continue
-        header = next(csv.reader(io.StringIO(z.files[name].decode("utf-8-sig"))))
-        for column in header:
-            assert (name, column) in described, f"codebook lacks {name} {column}"
-            assert f"| {column} |" in md, f"codebook.md lacks {name} {column}"
-        assert manifest["files"][name]["rows"] == len(z.csv(spec.stem))
 
 
 async def test_no_identifiers_stable_pseudonyms_and_a_complete_codebook(
@@ -53,7 +33,7 @@ async def test_no_identifiers_stable_pseudonyms_and_a_complete_codebook(
     plan = plans.plan(known, dates="exact")
     first = open_zip((await export(dbs, settings, plan))[0])
     second = open_zip((await export(dbs, settings, plan))[0])
-    _check_manifest_and_codebook(first)
+    check_manifest_and_codebook(first)
 
     everything = first.everything().lower()
     for username, (_, display, team) in PEOPLE.items():
@@ -101,7 +81,7 @@ async def test_round_trip_csv_json_xlsx(
     await seed(users, settings)
     known = {a.slug: a.name for a in dbs.authorities}
     z = open_zip((await export(dbs, settings, plans.plan(known, dates="exact")))[0])
-    _check_manifest_and_codebook(z)
+    check_manifest_and_codebook(z)
     for spec in columns.FILES:
         from_csv = z.csv(spec.stem)
         from_json = z.jsonl(spec.stem)
