@@ -5,9 +5,13 @@ deleted entries, time notes or project questions. Each export is audited everywh
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 from kexpwa import tenancy
 from kexpwa.config import Config
 from kexpwa.domain import changes, participation
+from kexpwa.export import build, log
 from kexpwa.export import plan as plans
 from kexpwa.export.log import RESEARCH_ACTION
 from kexpwa.models.audit import AuditEvent
@@ -98,3 +102,27 @@ def test_bad_filters_say_what_is_wrong() -> None:
             assert message in str(exc)
         else:
             raise AssertionError(f"{kwargs} was accepted")
+
+
+async def test_a_download_that_breaks_leaves_nothing_behind(
+    dbs: Config, users: UserFactory, settings: Settings
+) -> None:
+    await seed(users, settings)
+    plan = plans.plan({a.slug: a.name for a in dbs.authorities})
+    found = await build.sources(plan, log.councils(dbs))
+    finished: list[build.Result] = []
+
+    async def finish(result: build.Result) -> None:
+        finished.append(result)
+
+    before = set(Path(tempfile.gettempdir()).glob("kexpwa-export-*"))
+    body = build.stream(
+        plan, found, activities=settings.activities, cpl_tags=settings.cpl_tags, finish=finish
+    )
+    await anext(body)
+    await anext(body)
+    during = set(Path(tempfile.gettempdir()).glob("kexpwa-export-*")) - before
+    assert len(during) == 1  # the JSON Lines and XLSX spool
+    await body.aclose()  # the client went away
+    assert not finished and not await ResearchExport.exists()
+    assert not any(path.exists() for path in during)

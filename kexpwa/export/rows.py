@@ -22,7 +22,8 @@ from kexpwa.export.pseudonyms import Pseudonyms
 from kexpwa.models.account import User
 from kexpwa.models.records import ProjectStageChange
 
-CHUNK = 2000
+# Rows per query: small enough that a batch's peak stays flat whatever the export's size.
+CHUNK = 500
 Row = dict[str, Any]
 
 _FIELDS = {
