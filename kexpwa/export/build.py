@@ -24,7 +24,7 @@ import xlsxwriter
 
 from kexpwa.export import codebook, rows
 from kexpwa.export.columns import BY_KIND
-from kexpwa.export.plan import ExportError, Plan
+from kexpwa.export.plan import Plan, Unreachable
 from kexpwa.export.writers import CsvRows, JsonRows, SheetRows
 from kexpwa.export.zipstream import Entry, Sink, archive
 
@@ -78,7 +78,7 @@ def app_version() -> str:
 
 
 async def sources(p: Plan, councils: Mapping[str, Council]) -> list[rows.Source]:
-    """Each chosen authority, checked to answer. Raises ExportError naming the first that
+    """Each chosen authority, checked to answer. Raises Unreachable naming the first that
     does not (nothing has been sent yet)."""
     found = []
     for slug in p.authorities:
@@ -86,7 +86,7 @@ async def sources(p: Plan, councils: Mapping[str, Council]) -> list[rows.Source]
         try:
             found.append(await rows.source(slug, council.name, council.pseudonym_key))
         except Exception as exc:  # a database that does not answer, whatever its driver says
-            raise ExportError(
+            raise Unreachable(
                 f"{council.name} could not be reached ({type(exc).__name__}), so nothing was "
                 "exported. Try again later, or leave that council out."
             ) from exc

@@ -23,6 +23,10 @@ class ExportError(ValueError):
     """The export cannot be made as asked (bad filters, an authority that does not answer)."""
 
 
+class Unreachable(ExportError):
+    """A chosen authority's database did not answer; the message names the council."""
+
+
 @dataclass(frozen=True)
 class Plan:
     authorities: tuple[str, ...]  # slugs, in the deployment's order

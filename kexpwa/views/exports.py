@@ -71,7 +71,7 @@ async def research_download(request: Request) -> Response:
         )
         found = await build.sources(plan, log.councils(request.app.state.config))
     except plans.ExportError as exc:
-        status = 503 if "could not be reached" in str(exc) else 422
+        status = 503 if isinstance(exc, plans.Unreachable) else 422
         return await research_page(request, error=str(exc), status=status, chosen=chosen)
     settings = request.app.state.settings
     body = build.stream(
@@ -85,8 +85,9 @@ async def research_download(request: Request) -> Response:
     return _download(f"kexpwa-research-{stamp}.zip", body)
 
 
-async def my_data_page(request: Request) -> Response:
-    return render(request, "exports/my_data.html", {"types": [BY_KIND[k].title for k in TYPES]})
+async def my_data_page(request: Request, *, error: str = "", status: int = 200) -> Response:
+    context = {"types": [BY_KIND[k].title for k in TYPES], "error": error}
+    return render(request, "exports/my_data.html", context, status_code=status)
 
 
 async def my_data_download(request: Request) -> Response:
@@ -94,7 +95,10 @@ async def my_data_download(request: Request) -> Response:
     principal = principal_of(request)
     assert principal.authority is not None
     plan = plans.own(principal.authority, principal.id)
-    found = await build.sources(plan, log.councils(request.app.state.config))
+    try:
+        found = await build.sources(plan, log.councils(request.app.state.config))
+    except plans.ExportError as exc:
+        return await my_data_page(request, error=str(exc), status=503)
     settings = request.app.state.settings
 
     async def finish(result: build.Result) -> None:
