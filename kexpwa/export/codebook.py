@@ -37,7 +37,9 @@ FORMATS = (
     "8601. Free text passes through one text filter that replaces likely identifiers (CHI and "
     "National Insurance numbers, postcodes, phone numbers, email addresses, dates of birth) "
     "with a token such as [POSTCODE]. Text is exported as written: a cell starting with = is "
-    "text, but a spreadsheet opening the CSV may read it as a formula."
+    "text, but a spreadsheet opening the CSV may read it as a formula. The From and To filters "
+    "apply to the date of notes, journal entries and time entries; projects are not filtered "
+    "by date (their stage history is complete)."
 )
 
 
