@@ -348,7 +348,7 @@ def redact(text: str) -> str:
     """``text`` with every finding replaced by its token (``[CHI]``, ``[NINO]``, ``[POSTCODE]``,
     ``[PHONE]``, ``[EMAIL]``, ``[DOB]``): the research export's text hook. It redacts whatever
     the owner answered to the warning."""
-    if not _NEEDED.search(fold(text)):
+    if not _NEEDED.search(text) and not _NEEDED.search(fold(text)):
         return text  # every detector's match holds a digit or "@" once folded
     findings = scan(text)
     if not findings:
