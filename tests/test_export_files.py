@@ -5,11 +5,14 @@ and a codebook that covers every column of every file."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
+from pathlib import Path
 
 from kexpwa import tenancy
 from kexpwa.config import Config
-from kexpwa.export import columns, log
+from kexpwa.domain import identifiers
+from kexpwa.export import columns, log, rows
 from kexpwa.export import plan as plans
 from kexpwa.models.account import Team
 from kexpwa.settings import Settings
@@ -110,3 +113,15 @@ def test_every_column_is_described_for_both_datasets() -> None:
             assert column.meaning and column.type, column.name
     names = [c.name for c in columns.BY_KIND["journal"].columns]
     assert len(names) == len(set(names))
+
+
+def test_the_text_hook_redacts_every_identifier_vector() -> None:
+    """``redact`` skips text with no digit or "@" (once folded): it must still redact every
+    finding of the shared identifier vectors, so the shortcut never lets one through."""
+    vectors = json.loads((Path(__file__).parent / "vectors" / "identifiers.json").read_text())
+    plan = plans.plan({"edinburgh": "City of Edinburgh Council"})
+    for case in vectors["cases"]:
+        if case["findings"]:
+            redacted = rows.text(case["text"], plan)
+            assert redacted != case["text"], case["text"]
+            assert identifiers.scan(redacted) == [], redacted
