@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
                 ('counts', fields.JSONField(default=dict)),
                 ('manifest_sha256', fields.CharField(max_length=64)),
             ],
-            options={'table': 'research_export', 'app': 'directory', 'pk_attr': 'id', 'table_description': 'One finished research export.'},
+            options={'table': 'research_export', 'app': 'directory', 'pk_attr': 'id', 'table_description': "One finished research export: who, when, the filters, row counts and the manifest's"},
             bases=['Model'],
         ),
     ]
