@@ -1,6 +1,6 @@
 """The kexpwa command line: serve (the default), init, migrate, demo, user (add, set-role,
 move, deactivate, reactivate, reset-password, sign-out-everywhere, import), team (add, rename,
-leads), device (list, revoke), purge-tombstones, worker."""
+leads), device (list, revoke), purge-tombstones, worker, export, pseudonym-key."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from kexpwa import cli_admin, cli_support, db, tenancy
+from kexpwa import cli_admin, cli_export, cli_support, db, tenancy
 from kexpwa import config as config_module
 from kexpwa.models.account import AUTHORITY_ROLES
 
@@ -220,6 +220,8 @@ for _command in cli_admin.USER_COMMANDS:
     user.add_command(_command)
 cli.add_command(cli_admin.team)
 cli.add_command(cli_admin.device)
+cli.add_command(cli_export.export)
+cli.add_command(cli_export.pseudonym_key)
 
 
 def main() -> None:

@@ -307,6 +307,10 @@ VALIDATORS = {
 }
 
 
+_NEEDED = re.compile("[0-9@]")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
 @lru_cache(maxsize=1)
 def _compiled() -> tuple[tuple[str, re.Pattern[str], str, int], ...]:
     return tuple((name, re.compile(src), val, group) for name, src, val, group in DETECTORS)
@@ -372,10 +376,14 @@ def redact(text: str) -> str:
     """``text`` with every finding replaced by its token (``[CHI]``, ``[NINO]``, ``[POSTCODE]``,
     ``[PHONE]``, ``[EMAIL]``, ``[DOB]``): the research export's text hook. It redacts whatever
     the owner answered to the warning."""
+    if not _NEEDED.search(text) and not _NEEDED.search(fold(text)):
+        return text  # every detector's match holds a digit or "@" once folded
     findings = scan(text)
     if not findings:
         return text
-    index = utf16_to_index(text) if not text.isascii() else None
+    # UTF-16 offsets are Python indices unless the text has astral characters (emoji): only
+    # then is the (per-character) index built.
+    index = utf16_to_index(text) if _ASTRAL.search(text) else None
     out: list[str] = []
     at = 0
     for f in findings:

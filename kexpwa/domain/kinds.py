@@ -43,6 +43,9 @@ class Rule(Enum):
     SHARED = "shared"  # record by record: those the owner shared with that audience
     ALWAYS = "always"  # every live record (withheld fields only when their flag is ticked)
     NEVER = "never"
+    # Research only: every live record of the people whose research participation says yes
+    # (kexpwa.domain.participation), read at export time.
+    CONSENTED = "consented"
 
 
 @dataclass(frozen=True)
@@ -112,7 +115,7 @@ class Kind:
     lead: Rule = Rule.NEVER  # what a team lead reads of their members' records
     # Data fields a lead reads only when the owner ticks the flag: {"note": "share_note_lead"}.
     lead_withheld: Mapping[str, str] = field(default_factory=dict)
-    research: Rule = Rule.NEVER  # what the research fellow reads (SHARED or NEVER)
+    research: Rule = Rule.NEVER  # what the research fellow reads (SHARED, CONSENTED, NEVER)
     filters: tuple[str, ...] = ()  # list filters offered: "project", "tag"
     references: tuple[Reference, ...] = ()
     # Free-text fields scanned for identifiers (kexpwa.domain.flags) on every change, and on

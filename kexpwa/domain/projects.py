@@ -10,7 +10,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from kexpwa.domain import stages
 from kexpwa.domain import text as t
-from kexpwa.domain.kinds import Context, Form, Kind
+from kexpwa.domain.kinds import Context, Form, Kind, Rule
 from kexpwa.domain.validation import Collector, merged
 from kexpwa.models.records import Project, ProjectStageChange
 
@@ -85,5 +85,8 @@ KIND = Kind(
     list_title="Projects",
     warm_routes=("projects", "project_new", "project_offline_edit"),
     client_label=("title",),
-    after_change=after_change,  # nobody else reads projects: lead and research rules NEVER
+    after_change=after_change,
+    # A lead never reads projects; research reads the stages (never the question) of people
+    # whose research participation says yes.
+    research=Rule.CONSENTED,
 )

@@ -102,8 +102,9 @@ KIND = Kind(
     share_fields={"share_note_lead": "lead"},
     scanned=("note",),
     # Duration, activity and own time always count in the team's totals; the note only if the
-    # owner shares it. Research reads no time until practitioners can consent to it.
+    # owner shares it. Research reads the time of people whose research participation says yes.
     lead=Rule.ALWAYS,
+    research=Rule.CONSENTED,
     lead_withheld={"note": "share_note_lead"},
     tally=_tally,
     filters=("project",),

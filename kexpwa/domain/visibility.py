@@ -10,7 +10,9 @@ lead and for the research fellow; this module applies them.
 - A record that was shared and no longer is reaches the lead as a tombstone, so a device that
   holds a copy drops it. Records never shared with the lead are never mentioned at all.
 - The research fellow reads, across authorities, only the records whose research rule is SHARED
-  and whose owner ticked ``share_research`` (notes and journal entries). Never projects or time.
+  and whose owner ticked ``share_research`` (notes and journal entries), and, for kinds whose
+  research rule is CONSENTED (time, projects), the live records of the people whose research
+  participation says yes now (:mod:`kexpwa.domain.participation`).
 - Nobody reads anyone else's projects.
 - A record of a child kind (feedback, :class:`~kexpwa.domain.kinds.Parent`) is read by whoever
   may read its parent now, by the parent kind's rule, and by nobody else: not by its author as
@@ -30,7 +32,7 @@ from typing import Any
 
 from tortoise.expressions import Q, Subquery
 
-from kexpwa.domain import registry
+from kexpwa.domain import participation, registry
 from kexpwa.domain.kinds import Kind, Rule
 from kexpwa.models.account import Role, Team, User
 from kexpwa.models.records import Record, SharingChange
@@ -93,6 +95,13 @@ def _own(reader: Reader) -> Q:
     return Q(owner_id=reader.user_id)
 
 
+def _consented(reader: Reader) -> Q:
+    # Only the research fellow has CONSENTED rules; the choice is read now, in SQL.
+    if reader.role != Role.RESEARCH:
+        return _nothing()
+    return Q(owner_id__in=Subquery(participation.consenting()))
+
+
 def _nothing() -> Q:
     return Q(id__in=[])
 
@@ -129,6 +138,8 @@ def candidates(reader: Reader, kind: Kind) -> Q:
     rule, audience = _rule(reader, kind)
     if rule == Rule.ALWAYS:
         return _own(reader) | _others(reader)
+    if rule == Rule.CONSENTED:
+        return _own(reader) | _consented(reader)
     if rule == Rule.SHARED:
         ever = SharingChange.filter(kind=kind.name, audience=audience).values("record_id")
         return _own(reader) | (_others(reader) & Q(id__in=Subquery(ever)))
@@ -145,6 +156,8 @@ def readable(reader: Reader, kind: Kind) -> Q:
     visible = _own(reader)
     if rule == Rule.ALWAYS:
         visible |= _others(reader)
+    elif rule == Rule.CONSENTED:
+        visible |= _consented(reader)
     elif rule == Rule.SHARED:
         field = kind.share_field(audience)
         assert field is not None, f"{kind.name} has no share field for {audience}"

@@ -11,5 +11,6 @@ AUTHORITY_MODULES = [
     "kexpwa.models.flags",
     "kexpwa.models.reading",
     "kexpwa.models.feedback",
+    "kexpwa.models.consent",
 ]
 DIRECTORY_MODULES = ["kexpwa.models.directory"]

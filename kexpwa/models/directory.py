@@ -51,3 +51,22 @@ class ResearchSession(SessionRecord):
     class Meta:
         table = "research_session"
         indexes = (("user_id", "ended_at"),)
+
+
+class ResearchExport(Model):
+    """One finished research export: who, when, the filters, row counts and the manifest's
+    SHA-256 (the fellow's "past exports"). A download that broke midway leaves no row."""
+
+    id = fields.UUIDField(primary_key=True)
+    account: fields.ForeignKeyNullableRelation[ResearchAccount] = fields.ForeignKeyField(
+        "directory.ResearchAccount", related_name="exports", null=True, on_delete=fields.SET_NULL
+    )
+    account_id: uuid.UUID | None  # None: made with the CLI
+    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+    filters: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
+    counts: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
+    manifest_sha256 = fields.CharField(max_length=64)
+
+    class Meta:
+        table = "research_export"
+        ordering = ["-created_at"]

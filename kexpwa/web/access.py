@@ -51,6 +51,8 @@ CAPTURE = roles(Role.PRACTITIONER, Role.TEAM_LEAD)
 TEAM_LEADS = roles(Role.TEAM_LEAD)
 # A council's own administration (kexpwa.admin): people, teams, devices, audit log.
 ADMINS = roles(Role.ADMIN)
+# The university's research fellow: the research dataset (kexpwa.export).
+RESEARCH = roles(Role.RESEARCH)
 # Set on routes a person with a temporary password may use before changing it.
 TEMPORARY_OK_ATTR = "kexpwa_temporary_ok"
 

@@ -1,0 +1,73 @@
+"""``kexpwa export`` and ``kexpwa pseudonym-key --rotate`` as an operator runs them, on both
+backends (in process, through click's runner: its output is not a terminal, as when piped):
+the export prints nothing and leaves only the finished ZIP; bad input and an unreachable council
+are clear errors that leave no file; rotating a key changes only that council's key."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from kexpwa import config as config_module
+from kexpwa.cli import cli
+from kexpwa.config import Config
+from tests.export_helpers import open_zip
+
+
+def _key(config: Path, slug: str) -> str:
+    data = tomllib.loads(config.read_text())
+    return str(next(a for a in data["authority"] if a["slug"] == slug)["pseudonym_key"])
+
+
+def test_export_rotate_and_failures(cfg: Config, tmp_path: Path) -> None:
+    env: dict[str, str | None] = {k: None for k in os.environ if k.startswith("KEXPWA_")}
+    env["KEXPWA_DATA_DIR"] = str(tmp_path)
+    runner = CliRunner(env=env)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    out = folder / "research.zip"
+    args = ["export", "--out", str(out), "--types", "note,time", "--dates", "exact"]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert result.output == ""  # not a terminal: quiet
+    z = open_zip(out.read_bytes())
+    assert set(z.manifest()["files"]) == {
+        "notes.csv",
+        "time.csv",
+        "notes.jsonl",
+        "time.jsonl",
+        "dataset.xlsx",
+        "codebook.md",
+        "codebook.csv",
+    }
+    assert list(folder.iterdir()) == [out]  # the temporary name is gone
+
+    bad = runner.invoke(cli, ["export", "--out", str(folder / "x.zip"), "--types", "notes"])
+    assert bad.exit_code != 0 and "'notes' is not a type" in bad.output
+    assert list(folder.iterdir()) == [out]
+
+    config = tmp_path / "kexpwa.toml"
+    before, east = _key(config, "edinburgh"), _key(config, "east-lothian")
+    said = runner.invoke(cli, ["pseudonym-key", "--rotate", "--authority", "edinburgh", "--yes"])
+    assert said.exit_code == 0 and "pseudonyms change" in said.output
+    assert _key(config, "edinburgh") != before and _key(config, "east-lothian") == east
+
+    # A council whose database does not answer: an error naming it, and no file.
+    data = tomllib.loads(config.read_text())
+    for item in data["authority"]:
+        if item["slug"] == "east-lothian":
+            url = item["url"]
+            if url.startswith("sqlite://"):
+                gone = Path(url.removeprefix("sqlite://"))
+                gone.unlink()
+                gone.mkdir()
+            else:
+                item["url"] = url.rsplit("/", 1)[0] + "/kx_no_such_database"
+    config_module.write(config, data)
+    failed = runner.invoke(cli, ["export", "--out", str(folder / "y.zip")])
+    assert failed.exit_code != 0
+    assert "East Lothian Council could not be reached" in failed.output, failed.output
+    assert list(folder.iterdir()) == [out]
