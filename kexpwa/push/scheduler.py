@@ -37,7 +37,7 @@ def _london(day: object, hour: int) -> datetime:
 
 async def _logged_time(user_id: uuid.UUID, monday: object) -> bool:
     return await WeekTally.filter(
-        owner_id=user_id, week=monday, bucket__in=TIME_BUCKETS, count__gt=0
+        owner_id=user_id, week=monday, bucket__in=TIME_BUCKETS, entries__gt=0
     ).exists()
 
 
