@@ -15,7 +15,7 @@ from kexpwa.domain.days import LONDON
 from kexpwa.models.account import Role
 from kexpwa.models.jobs import Job
 from kexpwa.models.push import PushNotification, ReflectionSession
-from kexpwa.models.sync import Conflict
+from kexpwa.models.sync import AppliedMutation, Conflict, SyncClient
 from kexpwa.push import outbox, scheduler, types
 from kexpwa.push.quiet import Quiet, is_quiet, release
 from kexpwa.settings import Settings
@@ -170,3 +170,23 @@ async def test_sync_attention_once_a_day_and_the_digest_for_leads_only(
     assert len(await due(pat, settings, monday + timedelta(hours=5))) == 1
     assert len(await due(pat, settings, monday + timedelta(days=1))) == 2  # the next day
     assert len(await due(lead, settings, monday + timedelta(days=1))) == 1
+
+
+async def test_attention_for_a_turned_down_change_and_a_device_not_synced_for_days(
+    dbs: Config, users: UserFactory, settings: Settings
+) -> None:
+    pat = await users("edinburgh", "pat")
+    await device(pat, choose("attention"))
+    now = utc(2026, 11, 18, 12, 0)
+    with tenancy.bound("edinburgh"):
+        client = await SyncClient.create(id=uuid.uuid4(), user_id=pat.user.id)
+        await AppliedMutation.create(
+            mutation_id=uuid.uuid4(), client_id=client.id, seq=1, user_id=pat.user.id,
+            kind="note", record_id=uuid.uuid4(), status="rejected", result={},
+        )  # fmt: skip
+        await SyncClient.filter(id=client.id).update(last_seen_at=now)  # its last sync
+    assert [t for t, _ in await due(pat, settings, now)] == ["attention"]
+    # Three weeks later the turned-down change is old news; the silent device is not.
+    later = now + timedelta(days=21)
+    assert [t for t, _ in await due(pat, settings, later)] == ["attention", "attention"]
+    assert len(await due(pat, settings, later + timedelta(hours=1))) == 2  # once a week

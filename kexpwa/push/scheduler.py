@@ -6,8 +6,9 @@ queue it once. Only people with a subscribed device are looked at.
 - **weekly**: from the person's chosen day and hour (London) until the week ends, unless they
   logged time that week;
 - **sessions**: from 10:00 the day before a reflection-group session;
-- **attention**: once a day while a sync conflict waits for them, once a week while one of
-  their devices has not synced for ``KEXPWA_STALE_SYNC_DAYS``;
+- **attention**: once a day while a sync conflict waits for them or after the server turned
+  down one of their changes, once a week while one of their devices has not synced for
+  ``KEXPWA_STALE_SYNC_DAYS``;
 - **digest**: team leads who asked for it, from 08:00 on Monday.
 
 Quiet hours then hold each one until they end (:func:`kexpwa.push.outbox.queue`).
@@ -18,11 +19,13 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, time, timedelta
 
+from tortoise.expressions import Subquery
+
 from kexpwa.domain.days import LONDON, monday_of
 from kexpwa.models.account import Role, User
 from kexpwa.models.push import PushPreference, PushSubscription, ReflectionSession
 from kexpwa.models.reading import WeekTally
-from kexpwa.models.sync import Conflict, SyncClient
+from kexpwa.models.sync import AppliedMutation, Conflict, SyncClient
 from kexpwa.push import outbox, types
 from kexpwa.settings import Settings
 
@@ -38,6 +41,17 @@ def _london(day: object, hour: int) -> datetime:
 async def _logged_time(user_id: uuid.UUID, monday: object) -> bool:
     return await WeekTally.filter(
         owner_id=user_id, week=monday, bucket__in=TIME_BUCKETS, entries__gt=0
+    ).exists()
+
+
+async def _needs_attention(user_id: uuid.UUID, now: datetime) -> bool:
+    """A sync conflict waits for the person, or the server turned down one of their changes
+    in the last day (the device keeps it in "Needs attention")."""
+    if await Conflict.filter(user_id=user_id, resolved_at__isnull=True).exists():
+        return True
+    clients = Subquery(SyncClient.filter(user_id=user_id).values("id"))
+    return await AppliedMutation.filter(
+        client_id__in=clients, status="rejected", applied_at__gte=now - timedelta(days=1)
     ).exists()
 
 
@@ -86,7 +100,7 @@ async def _for_person(
     if pref.sessions:
         events += [("sessions", f"session:{session_id}") for session_id in sessions]
     if pref.attention:
-        if await Conflict.filter(user_id=person.id, resolved_at__isnull=True).exists():
+        if await _needs_attention(person.id, now):
             events.append(("attention", f"attention:{today.isoformat()}"))
         stale = SyncClient.filter(
             user_id=person.id, revoked_at__isnull=True, last_seen_at__lt=stale_before
