@@ -24,8 +24,8 @@ var KINDS = "__KINDS__";
 var ID_MARK = "kx-record-id", VERSION_MARK = "kx-record-version";
 var ICON = "__ICON__";
 // The admin's and account pages are office work, never needed offline: lists of people and
-// the audit trail are not kept on a device.
-var NEVER_CACHE = /^\/(login|logout|sync\/|api\/|sw\.js|healthz|admin|account)/;
+// the audit trail are not kept on a device. Nor is "Notifications": it needs the network.
+var NEVER_CACHE = /^\/(login|logout|sync\/|api\/|sw\.js|healthz|admin|account|notifications)/;
 // Who is signed in now (an opaque key; "" for nobody or unknown), as last learned from the
 // network: the X-Kexpwa-User header of a page, or /api/session. Kept in a cache of its own so
 // a restarted worker still knows it offline. It chooses the page cache; it is never taken from

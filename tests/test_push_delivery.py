@@ -149,6 +149,24 @@ async def test_429_with_retry_after_and_500_are_retried_and_delivered_once(
         assert (await Job.get(id=job.id)).status == DONE
 
 
+async def test_a_reminder_held_in_quiet_hours_is_delivered_as_they_end_across_the_change(
+    dbs: Config, users: UserFactory, service: PushService, push_settings: Settings
+) -> None:
+    pat = await users("edinburgh", "pat")
+    friday_evening = dataclasses.replace(
+        NEVER_QUIET, enabled=frozenset({"weekly"}), weekly_day=4, weekly_hour=21,
+        quiet_start=20, quiet_end=8, quiet_weekends=True,
+    )  # fmt: skip
+    await subscribe(pat, service.browser("phone"), choice=friday_evening)
+    due = datetime(2026, 10, 23, 20, 0, tzinfo=UTC)  # Friday 21:00 BST; the clocks go back Sunday
+    assert await Worker(push_settings, dbs.slugs).drain(due) == 0  # queued, held till Monday
+    with tenancy.bound("edinburgh"):
+        assert await PushNotification.filter(type="weekly").count() == 1
+    assert await drain(push_settings, dbs.slugs, datetime(2026, 10, 26, 7, 59, tzinfo=UTC)) == 0
+    assert await drain(push_settings, dbs.slugs, datetime(2026, 10, 26, 8, 0, tzinfo=UTC)) == 1
+    assert [a.payload["type"] for a in service.delivered()] == ["weekly"]  # Monday 08:00 GMT
+
+
 async def test_404_and_410_delete_the_subscription_and_a_403_is_not_retried(
     dbs: Config, users: UserFactory, service: PushService, push_settings: Settings
 ) -> None:
