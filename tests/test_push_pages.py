@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import os
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -195,9 +196,13 @@ async def test_leads_keep_the_session_calendar_that_everyone_reads(
 
 
 def test_init_adds_a_vapid_key_and_rotation_forgets_every_subscription(
-    cfg: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    cfg: Config, backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name in list(__import__("os").environ):
+    """A config written before Web Push, with no key. (On SQLite: the commands are the same
+    for PostgreSQL, and `init` there costs seconds.)"""
+    if backend == "postgres":
+        pytest.skip("the commands do not depend on the backend")
+    for name in list(os.environ):
         if name.startswith("KEXPWA_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("KEXPWA_DATA_DIR", str(tmp_path))
@@ -215,10 +220,12 @@ def test_init_adds_a_vapid_key_and_rotation_forgets_every_subscription(
         async with db.open_databases(cfg):
             pat = await UserFactory()("edinburgh", "pat")
             data = sub_json()
+            keys = data["keys"]
+            assert isinstance(keys, dict)
             with tenancy.bound("edinburgh"):
                 await outbox.subscribe(
                     pat.user.id, uuid.uuid4(), str(data["endpoint"]),
-                    data["keys"]["p256dh"], data["keys"]["auth"], allow_loopback=True,  # type: ignore[index]
+                    keys["p256dh"], keys["auth"], allow_loopback=True,
                 )  # fmt: skip
 
     async def count() -> int:
