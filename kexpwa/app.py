@@ -18,8 +18,9 @@ from kexpwa import settings as settings_module
 from kexpwa.auth import passwords
 from kexpwa.auth.throttle import Throttle
 from kexpwa.config import Config
-from kexpwa.domain import identifiers
+from kexpwa.domain import feedback, identifiers
 from kexpwa.domain.durations import format_minutes
+from kexpwa.push import outbox
 from kexpwa.settings import Settings
 from kexpwa.web.compression import CompressionMiddleware
 from kexpwa.web.errors import client_gone, http_exception, server_error
@@ -95,6 +96,8 @@ def create_app(settings: Settings | None = None, cfg: Config | None = None) -> S
     app.state.client_kinds = routes.client_kinds()
     app.state.client_identifiers = identifiers.rules()
     templates.env.filters["duration"] = format_minutes
+    # A lead's comment queues its push notification in the comment's own transaction.
+    feedback.on_new_comment(outbox.on_feedback)
     return app
 
 

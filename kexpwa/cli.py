@@ -1,6 +1,6 @@
 """The kexpwa command line: serve (the default), init, migrate, demo, user (add, set-role,
 move, deactivate, reactivate, reset-password, sign-out-everywhere, import), team (add, rename,
-leads), device (list, revoke), purge-tombstones, worker, export, pseudonym-key."""
+leads), device (list, revoke), purge-tombstones, worker, export, pseudonym-key, push-keys."""
 
 from __future__ import annotations
 
@@ -62,6 +62,9 @@ def init() -> None:
     else:
         config_module.write(settings.config, config_module.demo_data(settings.data_dir))
         click.echo(f"Wrote {settings.config} with the demo authorities.")
+    if not _config(settings).vapid_private_key:
+        _write_vapid_key(settings)
+        click.echo("Generated the Web Push (VAPID) key pair, kept in the config file.")
     cfg = _config(settings)
     visited = _run(lambda: _with_databases(cfg, lambda: db.migrate(cfg)))
     click.echo("Migrated: " + ", ".join(visited))
@@ -214,6 +217,47 @@ def worker(once: bool) -> None:
 
     ran = _run(lambda: _with_databases(cfg, work))
     click.echo(f"kexpwa worker ran {ran} job(s)" if once else "kexpwa worker stopped")
+
+
+def _write_vapid_key(settings: Any) -> None:
+    from kexpwa.push import vapid
+
+    data = config_module.read_raw(settings.config)
+    data["vapid_private_key"] = vapid.generate()
+    config_module.write(settings.config, data)
+
+
+@cli.command("push-keys")
+@click.option(
+    "--rotate",
+    is_flag=True,
+    help="Replace the key pair and delete every device's subscription (they must turn"
+    " notifications on again).",
+)
+def push_keys(rotate: bool) -> None:
+    """Show the Web Push (VAPID) public key, or replace the key pair with --rotate.
+
+    Push services tie each subscription to the public key it was made with, so after a
+    rotation no existing subscription can be used: they are all deleted, and each device
+    subscribes again the next time its person opens "Notifications" (the page does it without
+    asking again, as permission was already given) or turns notifications on."""
+    from kexpwa.models.push import PushSubscription
+    from kexpwa.push import vapid
+
+    settings = _settings()
+    cfg = _config(settings)
+    if rotate:
+        _write_vapid_key(settings)
+        cfg = _config(settings)
+
+        async def forget() -> dict[str, int]:
+            return {slug: await PushSubscription.all().delete() for slug in tenancy.each(cfg.slugs)}
+
+        for slug, count in _run(lambda: _with_databases(cfg, forget)).items():
+            click.echo(f"{slug}: {count} subscription(s) deleted")
+    elif not cfg.vapid_private_key:
+        raise click.ClickException("No VAPID key yet: run `kexpwa init` (or push-keys --rotate).")
+    click.echo(f"Public key (applicationServerKey): {vapid.public_key(cfg.vapid_private_key)}")
 
 
 for _command in cli_admin.USER_COMMANDS:

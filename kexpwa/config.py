@@ -3,6 +3,7 @@
 The file is TOML, written once by ``kexpwa init`` and edited by hand afterwards::
 
     secret_key = "..."                 # signs sessions; generated, never committed
+    vapid_private_key = "..."          # signs Web Push messages; generated, never committed
 
     [directory]                        # cross-authority accounts (research fellow)
     url = "sqlite://data/directory.sqlite3"
@@ -55,6 +56,8 @@ class Config:
     secret_key: str
     directory_url: str
     authorities: tuple[Authority, ...]
+    # Web Push's VAPID private key (kexpwa.push.vapid); "" until `kexpwa init` adds one.
+    vapid_private_key: str = ""
 
     def authority(self, slug: str) -> Authority:
         """Return the authority with this slug, or raise ConfigError."""
@@ -123,7 +126,15 @@ def parse(data: dict[str, object]) -> Config:
         # Tortoise builds SQL with the dialect of a model's default connection, so all
         # authority databases in one deployment must share a backend.
         raise ConfigError("all authorities must use the same database backend")
-    return Config(secret_key=secret, directory_url=directory_url, authorities=tuple(authorities))
+    vapid = data.get("vapid_private_key", "")
+    if not isinstance(vapid, str) or (vapid and len(vapid) != 43):
+        raise ConfigError("vapid_private_key must be the key `kexpwa init` writes (43 characters)")
+    return Config(
+        secret_key=secret,
+        directory_url=directory_url,
+        authorities=tuple(authorities),
+        vapid_private_key=vapid,
+    )
 
 
 def load(path: Path) -> Config:
@@ -157,6 +168,12 @@ def demo_data(data_dir: Path) -> dict[str, object]:
             for slug, name in DEMO_AUTHORITIES
         ],
     }
+
+
+def read_raw(path: Path) -> dict[str, object]:
+    """The config file's mapping as written, for a command that changes one key of it."""
+    with path.open("rb") as handle:
+        return tomllib.load(handle)
 
 
 def write(path: Path, data: dict[str, object]) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Mount
 
 from kexpwa.domain import checks, registry
+from kexpwa.models.account import Role
 from kexpwa.views import (
     account,
     admin_devices,
@@ -22,6 +23,7 @@ from kexpwa.views import (
     notes,
     participation,
     projects,
+    push,
     pwa,
     session,
     team,
@@ -38,6 +40,7 @@ from kexpwa.web.access import (
     RESEARCH,
     SIGNED_IN,
     TEAM_LEADS,
+    roles,
     route,
 )
 from kexpwa.web.assets import STATIC_DIR, VersionedStaticFiles
@@ -191,6 +194,44 @@ def _account() -> list[BaseRoute]:
     ]
 
 
+def _push() -> list[BaseRoute]:
+    """Notifications (kexpwa.push): the settings page, this device's subscription, and the
+    reflection-group session calendar (kept by leads and admins)."""
+    post = ["POST"]
+    return [
+        route("/notifications", push.settings_page, access=CAPTURE, name="push_settings"),
+        route(
+            "/notifications",
+            push.save_settings,
+            access=CAPTURE,
+            name="push_settings_save",
+            methods=post,
+        ),
+        route(
+            "/notifications/subscription",
+            push.subscribe,
+            access=CAPTURE,
+            name="push_subscribe",
+            methods=post,
+        ),
+        route(
+            "/notifications/subscription/delete",
+            push.unsubscribe,
+            access=CAPTURE,
+            name="push_unsubscribe",
+            methods=post,
+        ),
+        route("/sessions", push.calendar, access=COUNCIL_STAFF, name="push_sessions"),
+        route(
+            "/sessions",
+            push.add_session,
+            access=roles(Role.TEAM_LEAD, Role.ADMIN),
+            name="push_session_add",
+            methods=post,
+        ),
+    ]
+
+
 def build() -> list[BaseRoute]:
     return [
         route("/", home.home, access=SIGNED_IN, name="home"),
@@ -253,6 +294,7 @@ def build() -> list[BaseRoute]:
         ),
         *_admin(),
         *_account(),
+        *_push(),
         *_capture("/notes", notes.AREA, notes.index),
         *_capture("/journal", journal.AREA, journal.index, new=journal.new),
         route("/journal/{id:uuid}", journal.entry, access=CAPTURE, name="journal_entry"),

@@ -211,6 +211,19 @@ SETTINGS: tuple[Setting, ...] = (
         " true or false.",
         _auto,
     ),
+    Setting(
+        "push_contact",
+        "KEXPWA_PUSH_CONTACT",
+        "mailto:kexpwa@localhost",
+        "Who push services contact about this server's pushes (VAPID `sub`: mailto: or https:).",
+    ),
+    Setting(
+        "push_allow_http_loopback",
+        "KEXPWA_PUSH_ALLOW_HTTP_LOOPBACK",
+        False,
+        "Tests only: accept push endpoints at http://127.0.0.1 (refused in production).",
+        _bool,
+    ),
 )
 
 
@@ -239,6 +252,8 @@ class Settings:
     password_hash_profile: str
     build_id: str
     inprocess_worker: bool | None
+    push_contact: str
+    push_allow_http_loopback: bool
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -269,4 +284,8 @@ def load(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings
         raise SettingsError("KEXPWA_DEBUG cannot be on in production mode")
     if values["production"] and values["password_hash_profile"] != STANDARD_HASHING:
         raise SettingsError("KEXPWA_PASSWORD_HASH_PROFILE must be standard in production mode")
+    if values["production"] and values["push_allow_http_loopback"]:
+        raise SettingsError("KEXPWA_PUSH_ALLOW_HTTP_LOOPBACK cannot be on in production mode")
+    if not str(values["push_contact"]).startswith(("mailto:", "https://")):
+        raise SettingsError("KEXPWA_PUSH_CONTACT must start with mailto: or https://")
     return Settings(**values)

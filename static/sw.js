@@ -22,9 +22,11 @@ var NETWORK_LIMIT_MS = 20000;
 // (kexpwa.views.capture.offline_edit_form), with these markers where the id and version go.
 var KINDS = "__KINDS__";
 var ID_MARK = "kx-record-id", VERSION_MARK = "kx-record-version";
+var ICON = "__ICON__";
 // The admin's and account pages are office work, never needed offline: lists of people and
-// the audit trail are not kept on a device; nor the research fellow's export pages.
-var NEVER_CACHE = /^\/(login|logout|sync\/|api\/|sw\.js|healthz|admin|account|research\/)/;
+// the audit trail are not kept on a device; nor the research fellow's export pages, nor
+// "Notifications" (it needs the network).
+var NEVER_CACHE = /^\/(login|logout|sync\/|api\/|sw\.js|healthz|admin|account|research\/|notifications)/;
 // Who is signed in now (an opaque key; "" for nobody or unknown), as last learned from the
 // network: the X-Kexpwa-User header of a page, or /api/session. Kept in a cache of its own so
 // a restarted worker still knows it offline. It chooses the page cache; it is never taken from
@@ -236,4 +238,32 @@ self.addEventListener("message", function (event) {
 // Chromium's Background Sync: flush when connectivity returns, even with the app closed.
 self.addEventListener("sync", function (event) {
   if (event.tag === "kexpwa-flush") event.waitUntil(flushIfAny());
+});
+
+// Web Push (kexpwa.push). A payload holds a notification type's own words, a path inside the
+// app and a tag (the same event pushed twice replaces the first notification); never names or
+// entry text. The pages are told too, so an open page can say so.
+self.addEventListener("push", function (event) {
+  var data = {};
+  try { data = event.data ? event.data.json() : {}; } catch (e) { data = {}; }
+  var path = typeof data.url === "string" && /^\/(?!\/)/.test(data.url) ? data.url : "/";
+  var options = { body: typeof data.body === "string" ? data.body : "", icon: ICON, badge: ICON, data: { url: path } };
+  if (data.tag) options.tag = String(data.tag);
+  event.waitUntil(self.registration.showNotification(typeof data.title === "string" ? data.title : "kexpwa", options)
+    .then(function () { return tellClients({ type: "push", tag: options.tag || "", url: path }); }));
+});
+
+// A tap opens the app at the notification's page: an open window of the app goes there (and
+// comes forward), otherwise a new one opens.
+self.addEventListener("notificationclick", function (event) {
+  event.notification.close();
+  var path = (event.notification.data && event.notification.data.url) || "/";
+  var url = new URL(path, self.location.origin).href;
+  event.waitUntil(self.clients.matchAll({ type: "window" }).then(function (list) {
+    var open = list.filter(function (c) { return new URL(c.url).origin === self.location.origin; })[0];
+    if (!open) return self.clients.openWindow(url);
+    return open.navigate(url).then(function (client) {
+      return (client || open).focus().catch(function () { /* focus needs the tap's activation */ });
+    }).catch(function () { return self.clients.openWindow(url); });
+  }));
 });

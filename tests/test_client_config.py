@@ -76,7 +76,7 @@ async def test_every_page_describes_the_kinds(
 async def test_session_lists_the_pages_to_keep_ready(client: Client, users: UserFactory) -> None:
     await sign_in(client, users)
     warm = (await client.get("/api/session")).json()["warm"]
-    assert warm[:14] == [
+    assert warm[:15] == [
         "/",
         "/notes",
         "/notes/new",
@@ -91,8 +91,9 @@ async def test_session_lists_the_pages_to_keep_ready(client: Client, users: User
         "/projects/offline-edit",
         "/attention",
         "/device",
+        "/sessions",  # the reflection-group sessions, with their reading
     ]
-    per_template = warm[14:]
+    per_template = warm[15:]
     half = len(per_template) // 2
     assert half and all(p.startswith("/journal/new?template=") for p in per_template[:half])
     assert all(p.startswith("/journal/offline-edit?template=") for p in per_template[half:])

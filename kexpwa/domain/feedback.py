@@ -10,8 +10,9 @@ journal entry. The kind itself is described in kexpwa.domain.feedback_kind.
 - Comments are append-only: never edited or deleted by their author.
 
 A comment is written through the one change path (so it has a change number, and pulls carry
-it), with an audit row in the same transaction; then each hook registered with
-:func:`on_new_comment` is called once with it (web push plugs in there).
+it), with an audit row in the same transaction; each hook registered with
+:func:`on_new_comment` is called once with it inside that transaction (web push plugs in
+there: its outbox row commits with the comment).
 """
 
 from __future__ import annotations
@@ -59,9 +60,11 @@ __all__ = [
 
 
 def on_new_comment(hook: Hook) -> Hook:
-    """Call ``hook`` (an async callable) once with every new comment, after it is committed.
-    A failing hook is logged (its error's class only) and never undoes the comment."""
-    _HOOKS.append(hook)
+    """Call ``hook`` (an async callable) once with every new comment, inside the comment's
+    transaction (its model queries join it). A failing hook is logged (its error's class only)
+    and rolled back to its savepoint; it never undoes the comment. Registering twice is a no-op."""
+    if hook not in _HOOKS:
+        _HOOKS.append(hook)
     return hook
 
 
@@ -147,13 +150,17 @@ async def comment(
             detail={"feedback_id": str(applied.record.id)},
             using_db=conn,
         )
-    item = applied.record
-    assert isinstance(item, Feedback)
-    for hook in list(_HOOKS):
-        try:
-            await hook(item)
-        except Exception as exc:  # a hook must never undo or fail a comment
-            log.warning("feedback hook failed: %s", type(exc).__name__)
+        item = applied.record
+        assert isinstance(item, Feedback)
+        for hook in list(_HOOKS):
+            try:
+                # Each hook in a savepoint of the comment's transaction: what it writes (a
+                # push notification in the outbox) commits with the comment, and a hook that
+                # fails is rolled back alone.
+                async with in_transaction(tenancy.alias(tenancy.current())):
+                    await hook(item)
+            except Exception as exc:  # a hook must never undo or fail a comment
+                log.warning("feedback hook failed: %s", type(exc).__name__)
     return item
 
 

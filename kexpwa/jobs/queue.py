@@ -146,15 +146,23 @@ def backoff(attempts: int) -> timedelta:
     return min(wait, BACKOFF_CAP)
 
 
-async def fail(job: Job, error: BaseException, *, now: datetime | None = None) -> bool:
+async def fail(
+    job: Job,
+    error: BaseException,
+    *,
+    now: datetime | None = None,
+    not_before: timedelta | None = None,
+) -> bool:
     """Record a failed attempt by its error class only (a message can quote personal data).
-    The job is tried again after :func:`backoff`, or marked failed after its last attempt.
+    The job is tried again after :func:`backoff` (or ``not_before``, if longer: a push
+    service's ``Retry-After``), or marked failed after its last attempt.
     Returns True if it will be retried."""
     now = _now(now)
     retry = job.attempts < job.max_attempts
     changes: dict[str, Any] = {"last_error": type(error).__name__[:128]}
     if retry:
-        changes.update(status=PENDING, run_after=now + backoff(job.attempts), claimed_at=None)
+        wait = max(backoff(job.attempts), not_before or timedelta(0))
+        changes.update(status=PENDING, run_after=now + wait, claimed_at=None)
     else:
         changes.update(status=FAILED, finished_at=now)
     await Job.filter(id=job.id, status=RUNNING, claimed_by=job.claimed_by).update(**changes)

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from kexpwa.jobs import purge
+from kexpwa.push import sender
 from kexpwa.settings import Settings
 
 # A handler gets the settings and the job's payload, with the job's authority bound.
@@ -13,4 +14,5 @@ Handler = Callable[[Settings, dict[str, Any]], Awaitable[None]]
 
 HANDLERS: dict[str, Handler] = {
     "purge": purge.handle,
+    "push.send": sender.handle,
 }

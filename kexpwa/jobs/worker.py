@@ -15,19 +15,23 @@ import os
 import socket
 import uuid
 from collections.abc import AsyncIterator, Iterable, Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from kexpwa import tenancy
 from kexpwa.config import Config
 from kexpwa.jobs import queue
 from kexpwa.jobs.registry import HANDLERS, Handler
 from kexpwa.models.jobs import Job
+from kexpwa.push import scheduler as push_scheduler
 from kexpwa.settings import Settings
 
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 5.0
 DAILY = ("purge",)  # queued once a day per authority, whoever's worker gets there first
+# How often the scheduler loop looks for due reminders (kexpwa.push.scheduler); each is
+# queued once however many workers look.
+REMIND_EVERY = timedelta(minutes=5)
 
 
 class UnknownJob(LookupError):
@@ -55,6 +59,7 @@ class Worker:
         # Names a job row by its worker without a person's name: host, pid and a random tag.
         self.name = f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._scheduled: dict[str, date] = {}
+        self._reminded: dict[str, datetime] = {}
 
     async def schedule(self, now: datetime | None = None) -> None:
         """Queue today's daily jobs in every authority (once a day, across all workers)."""
@@ -66,6 +71,18 @@ class Worker:
                 if name in self.handlers:
                     await queue.enqueue(name, key=f"{name}:{now.date().isoformat()}")
             self._scheduled[slug] = now.date()
+        if "push.send" in self.handlers:
+            await self.remind(now)
+
+    async def remind(self, now: datetime) -> None:
+        """The scheduler loop's pass: queue the reminders due now in every authority (at most
+        every REMIND_EVERY per worker; a time earlier than the last pass, in tests, runs)."""
+        for slug in tenancy.each(self.slugs):
+            last = self._reminded.get(slug)
+            if last is not None and last <= now < last + REMIND_EVERY:
+                continue
+            self._reminded[slug] = now
+            await push_scheduler.run(self.settings, now)
 
     async def _run(self, slug: str, job: Job, now: datetime | None) -> None:
         handler = self.handlers.get(job.name)
@@ -76,9 +93,10 @@ class Worker:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            if isinstance(exc, UnknownJob):
+            if isinstance(exc, UnknownJob) or getattr(exc, "final", False):
                 job.attempts = job.max_attempts  # no point trying again
-            retry = await queue.fail(job, exc, now=now)
+            wait = getattr(exc, "retry_after", None)  # a push service's Retry-After
+            retry = await queue.fail(job, exc, now=now, not_before=wait)
             # The class name only: a message or traceback can quote what a person wrote.
             log.warning(
                 "job %s %s in %s failed (%s), attempt %d of %d%s",

@@ -8,6 +8,7 @@ from starlette.responses import RedirectResponse, Response
 from kexpwa import audit, tenancy
 from kexpwa.auth import agents, sessions
 from kexpwa.auth.signin import RESEARCH_CHOICE, sign_in
+from kexpwa.push import outbox
 from kexpwa.web.access import principal_of
 from kexpwa.web.principal import end_session, start_session
 from kexpwa.web.templating import render
@@ -88,6 +89,8 @@ async def logout(request: Request) -> Response:
     if principal.authority is not None:
         with tenancy.bound(principal.authority):
             await audit.record("signout", actor_id=principal.id, actor_role=principal.role.value)
+            if principal.session_id is not None:
+                await outbox.forget_session(principal.session_id)  # this device's push
     else:
         await audit.record_directory("signout", actor_id=principal.id)
     await end_session(request.scope["session"])

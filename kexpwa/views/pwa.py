@@ -39,6 +39,8 @@ def _sw_source(request: Request) -> str:
         .replace("__OFFLINE_URL__", offline)
         # Each kind's list and edit paths: the worker answers an edit page offline.
         .replace('"__KINDS__"', json.dumps(client_config(request)["kinds"]))
+        # The app's icon on a push notification (kexpwa.push).
+        .replace("__ICON__", assets.url("icons/icon-192.png"))
     )
 
 

@@ -16,9 +16,11 @@ from kexpwa.web.client import path_of, user_key
 def warm_paths(request: Request) -> list[str]:
     """The pages the worker keeps ready for the signed-in user, even if never visited: home,
     each kind's ``warm_routes`` (its list, new form and offline edit form), "Needs attention",
-    "This device", and each journal template's new and offline edit forms."""
+    "This device", the reflection-group sessions (their reading offline), and each journal
+    template's new and offline edit forms."""
     kinds = (name for kind in registry.all_kinds() for name in kind.warm_routes)
-    paths = [path_of(request, name) for name in ("home", *kinds, "attention", "device")]
+    pages = ("home", *kinds, "attention", "device", "push_sessions")
+    paths = [path_of(request, name) for name in pages]
     warm = [path for path in paths if path is not None]
     for name in ("journal_new", "journal_offline_edit"):  # one form per journal template
         path = path_of(request, name)

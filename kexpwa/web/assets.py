@@ -41,6 +41,7 @@ BUNDLES: dict[str, tuple[str, ...]] = {
             "thread",
             "status",
             "guard",
+            "push",
             "offline",
         )
     ),

@@ -58,7 +58,17 @@
       return Promise.all(names.filter(function (n) { return n.indexOf("kexpwa-pages-") === 0; })
         .map(function (n) { return caches.delete(n); }));
     });
-    return Promise.all([S.wipe(), pages]);
+    return Promise.all([S.wipe(), pages, dropPush()]);
+  }
+
+  // This device's push subscription goes with the rest (the server forgets it at sign-out or
+  // revocation too): no reminder for the person who left reaches whoever has the phone next.
+  function dropPush() {
+    var reg = self.registration ? Promise.resolve(self.registration) :
+      (self.navigator && navigator.serviceWorker ? navigator.serviceWorker.getRegistration() : Promise.resolve(null));
+    return reg.then(function (r) { return r && r.pushManager ? r.pushManager.getSubscription() : null; })
+      .then(function (sub) { return sub ? sub.unsubscribe() : false; })
+      .catch(function () { return false; });
   }
 
   function session() {
@@ -396,6 +406,7 @@
     flush: flush,
     session: session,
     wipe: wipe,
+    dropPush: dropPush,
     resetBackoff: resetBackoff,
     state: state,
     on: function (fn) { listeners.push(fn); }

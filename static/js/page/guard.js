@@ -12,7 +12,7 @@
     });
   }
 
-  function wipe() { return Promise.all([S.wipe(), deletePages()]); }
+  function wipe() { return Promise.all([S.wipe(), deletePages(), window.kxSync.dropPush()]); }
 
   // Another person's unsent entries stay aside, unseen and unsent, until they sign in again;
   // only the person here can choose to delete them. Resolves true: this page's own copy is
