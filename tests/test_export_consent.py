@@ -8,6 +8,8 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import pytest
+
 from kexpwa import tenancy
 from kexpwa.config import Config
 from kexpwa.domain import changes, participation
@@ -105,8 +107,14 @@ def test_bad_filters_say_what_is_wrong() -> None:
 
 
 async def test_a_download_that_breaks_leaves_nothing_behind(
-    dbs: Config, users: UserFactory, settings: Settings
+    dbs: Config,
+    users: UserFactory,
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # This test's own temporary folder: other processes (the suite runs in two) export too.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     await seed(users, settings)
     plan = plans.plan({a.slug: a.name for a in dbs.authorities})
     found = await build.sources(plan, log.councils(dbs))

@@ -234,13 +234,12 @@ def _worker_process(data_dir: Path) -> subprocess.Popen[str]:
     )  # fmt: skip
 
 
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)  # SQLite's: test_jobs
 async def test_two_worker_processes_deliver_each_notification_once(
     cfg: Config, backend: str, service: PushService, tmp_path: Path
 ) -> None:
     """Two `kexpwa worker --once` processes drain one outbox at the same time on PostgreSQL
     (the claim is SELECT ... FOR UPDATE SKIP LOCKED)."""
-    if backend != "postgres":
-        pytest.skip("PostgreSQL only: SQLite's claim is raced by test_jobs (two workers)")
     async with db.open_databases(cfg, global_fallback=False):
         made = UserFactory()
         people = [await made("edinburgh", f"p{n}") for n in range(3)]

@@ -195,13 +195,12 @@ async def test_leads_keep_the_session_calendar_that_everyone_reads(
         assert await ReflectionSession.all().count() == 1
 
 
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # the commands are the same
 def test_init_adds_a_vapid_key_and_rotation_forgets_every_subscription(
     cfg: Config, backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A config written before Web Push, with no key. (On SQLite: the commands are the same
     for PostgreSQL, and `init` there costs seconds.)"""
-    if backend == "postgres":
-        pytest.skip("the commands do not depend on the backend")
     for name in list(os.environ):
         if name.startswith("KEXPWA_"):
             monkeypatch.delenv(name)
