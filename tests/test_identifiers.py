@@ -120,6 +120,17 @@ def test_skipping_detectors_a_text_cannot_match_changes_no_finding(text: str) ->
     assert identifiers._candidates(folded) == identifiers._candidates(folded, screen=False)
 
 
+FILLER = st.sampled_from([" visit with the family", " ", "\n", " and then some more words" * 3])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(PIECES, FILLER), max_size=60).map("".join))
+def test_scanning_only_near_digits_changes_no_finding(text: str) -> None:
+    # Long prose between the pieces: the stretches near digits are a real part of the text.
+    folded = fold(text)
+    assert identifiers._candidates(folded) == identifiers._candidates(folded, screen=False)
+
+
 def test_the_vectors_find_the_same_with_and_without_the_screen() -> None:
     vectors = json.loads((VECTORS / "identifiers.json").read_text(encoding="utf-8"))
     texts = [case["text"] for case in vectors["cases"]]

@@ -339,15 +339,43 @@ def _possible(folded: str) -> set[str]:
     return out
 
 
+# Near a digit: chi, nino, postcode and phone matches each hold a digit and are at most 30
+# characters long (phone: "00 44 (0) 7" and ten more digits with separators; chi and nino 13;
+# postcode 8), so each lies within 30 characters of a digit it holds, and its lookbehind and
+# lookahead look one further. Those four run only over the stretches of text within
+# :data:`_REACH` of a digit (a note of prose with a date and a time in it is mostly skipped).
+# ``finditer(text, pos, endpos)`` looks behind ``pos``, and a stretch ends past every match's
+# lookahead, so each stretch finds what the whole text's scan finds there. A date of birth's
+# lead-in can be followed by any run of spaces, so "dob" and "email" scan the whole text.
+_NEAR_DIGITS = frozenset({"chi", "nino", "postcode", "phone"})
+_REACH = 32
+_DIGIT_RUNS = re.compile("[0-9]+")
+
+
+def _stretches(folded: str) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for run in _DIGIT_RUNS.finditer(folded):
+        start, end = max(0, run.start() - _REACH), min(len(folded), run.end() + _REACH)
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+    return out
+
+
 def _candidates(
     folded: str, *, screen: bool = True
 ) -> list[tuple[int, int, int, str, bool, bool, str]]:
     found = []
     possible = _possible(folded) if screen else None
+    whole = [(0, len(folded))]
+    near = _stretches(folded) if screen else whole
     for order, (name, pattern, validator, group) in enumerate(_compiled()):
         if possible is not None and name not in possible:
             continue
-        for match in pattern.finditer(folded):
+        spans = near if name in _NEAR_DIGITS else whole
+        matches = (m for pos, endpos in spans for m in pattern.finditer(folded, pos, endpos))
+        for match in matches:
             start, end = match.span(group)
             verdict = VALIDATORS[validator](folded[start:end])
             if verdict is None:
