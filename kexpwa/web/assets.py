@@ -36,6 +36,7 @@ BUNDLES: dict[str, tuple[str, ...]] = {
             "idcheck",
             "unfinished",
             "records",
+            "swap",
             "forms",
             "pending",
             "thread",

@@ -52,13 +52,26 @@
     var idField = kx.drafts.field(form, "id"), version = kx.drafts.field(form, "version");
     var formVersion = version && version.value ? parseInt(version.value, 10) : 0;
     var op = kind ? "upsert" : (form.getAttribute("data-delete-kind") ? "delete" : "restore");
-    S.enqueue(k, op, idField && idField.value, kind ? formData(form) : null, formVersion).then(function () {
+    var recordId = idField && idField.value, list = (kx.kinds[k] || {}).list || "/";
+    S.enqueue(k, op, recordId, kind ? formData(form) : null, formVersion).then(function () {
       if (kind) return kx.drafts.drop(form);
     }).then(function () {
-      kx.announce("Saved on this device.");
-      kx.worker.requestSync();
-      sessionStorage.setItem("kx-flash", "1");  // a flag only, no content
-      location.assign((kx.kinds[k] || {}).list || "/");
+      // The list in place (swap.js), as it would load: its pending rows, the status line, a
+      // flush. Without a copy of the list on the device, the list is opened as a page.
+      return kx.swap.show(list, { id: recordId, deleted: op === "delete" }).then(function (shown) {
+        kx.worker.requestSync();
+        if (!shown) {
+          sessionStorage.setItem("kx-flash", "1");  // a flag only, no content
+          location.assign(list);
+          return;
+        }
+        kx.announce("Saved on this device.");
+        kx.status.render();
+        kx.flush(true, true);
+      }, function () {
+        sessionStorage.setItem("kx-flash", "1");
+        location.assign(list);
+      });
     }).catch(storageProblem);
   }
 

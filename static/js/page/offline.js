@@ -6,9 +6,19 @@
   var kx = window.kx, Y = window.kxSync;
   var retryTimer = null, listStale = false;
 
-  function flush(force) {
+  // ``again``: a flush already under way (this page's start-up one, another tab's, the
+  // worker's) may have read the outbox before an entry just saved: when it ends, go again.
+  var queued = false;
+  function flush(force, again) {
     if (!kx.owner) return Promise.resolve();
-    return Y.flush({ force: force }).then(kx.status.render);
+    return Y.flush({ force: force }).then(function (outcome) {
+      if (outcome === "busy" && again && !queued && navigator.locks) {
+        queued = true;
+        navigator.locks.request("kexpwa-flush", function () { queued = false; })
+          .then(function () { flush(true); });
+      }
+      return kx.status.render();
+    });
   }
 
   function afterSync(detail) {
