@@ -47,6 +47,16 @@
     return ready ? ready.then(function (doc) { return doc || read(path); }) : read(path);
   }
 
+  // The list's search and pager use htmx, which a form page does not load: load it now (the
+  // worker holds it); it processes the page as it starts.
+  function htmxFor(root) {
+    if (window.htmx) { window.htmx.process(root); return; }
+    if (!kx.config.htmx || kx.$('script[src="' + kx.config.htmx + '"]')) return;
+    var script = document.createElement("script");
+    script.src = kx.config.htmx;
+    document.head.appendChild(script);
+  }
+
   // The saved entry's row (its link), else the list's heading.
   function focusAfter(main, recordId, deleted) {
     var row = recordId && !deleted ? main.querySelector('[data-record-id="' + recordId + '"] .row-title a') : null;
@@ -76,7 +86,7 @@
       });
       main.replaceWith(fresh);
       nav.replaceWith(document.adoptNode(doc.querySelector("nav.tabs")));
-      if (window.htmx) window.htmx.process(fresh);
+      htmxFor(fresh);
       window.scrollTo(0, 0);
       return kx.pending.overlay().then(function () {
         focusAfter(fresh, saved && saved.id, saved && saved.deleted);
