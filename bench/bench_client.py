@@ -56,7 +56,8 @@ ARM = """([title, asPage]) => {
   return kx.swap.prepare('/notes').then(() => true);
 }"""
 
-SHOWN = """() => { const a = sessionStorage.getItem('bench-tap'), b = sessionStorage.getItem('bench-shown');
+SHOWN = """() => {
+  const a = sessionStorage.getItem('bench-tap'), b = sessionStorage.getItem('bench-shown');
   return a && b ? Number(b) - Number(a) : 0; }"""
 
 
@@ -139,12 +140,13 @@ def run(budget: Budget | None = None) -> dict[str, Any]:
     s = {k: stats(v) for k, v in taps.items()}
     ratio = {f"{r}x": round(s[f"in_place_{r}x"]["p95_ms"] / s[f"as_page_{r}x"]["p95_ms"], 2)
              for r in (1, 4)}  # fmt: skip
+    slower = round(s["in_place_4x"]["p95_ms"] / s["in_place_1x"]["p95_ms"], 2)
     return harness.result(
         "client",
         "Client speed in headless Chromium at 360x740, offline, 1,000 records stored",
         budget,
         tap_to_entry={**s, "ratio_p95_in_place_to_as_page": ratio,
-                      "ratio_p95_4x_to_1x": round(s["in_place_4x"]["p95_ms"] / s["in_place_1x"]["p95_ms"], 2),
+                      "ratio_p95_4x_to_1x": slower,
                       "target_p95_ms": {"1x": 100, "4x": 300}, "records_stored": 1000},
         first_load=weight,
     )  # fmt: skip
