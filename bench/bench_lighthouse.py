@@ -74,7 +74,9 @@ def lighthouse(url: str, cookie: str) -> dict[str, Any]:
     if cookie:
         args.append("--extra-headers=" + json.dumps({"Cookie": cookie}))
     env = {**os.environ, "CHROME_PATH": CHROMIUM}
-    out = subprocess.run(args, capture_output=True, text=True, env=env, timeout=300, check=True)
+    out = subprocess.run(args, capture_output=True, text=True, env=env, timeout=300, check=False)
+    if out.returncode != 0:
+        raise RuntimeError(f"lighthouse {url} failed:\n{out.stderr[-2000:]}")
     report = json.loads(out.stdout)
     audits, cats = report["audits"], report["categories"]
     return {

@@ -72,18 +72,22 @@
     kx.device.check().then(function (ok) {
       if (!ok || !kx.owner) return;
       // Ask the browser not to clear our data under storage pressure (a hint, not a promise).
-      if (navigator.storage && navigator.storage.persist) {
+      if (navigator.storage && navigator.storage.persist) kx.afterLoad(function () {
         navigator.storage.persisted().then(function (p) { return p || navigator.storage.persist(); })
           .catch(function () { /* shown on the This device page */ });
-      }
+      });
       kx.$all("form[data-kind]").forEach(kx.drafts.restore);
       kx.unfinished.render();
       kx.status.overlay();
       kx.status.render();
-      asideNote();
-      kx.worker.warm();
-      flush(true);
-      setInterval(function () { flush(false); }, 30000);
+      // What the first paint does not show waits until the page has loaded: the sync's
+      // requests and the worker's warming fetches would compete with the page's own.
+      kx.afterLoad(function () {
+        asideNote();
+        kx.worker.warm();
+        flush(true);
+        setInterval(function () { flush(false); }, 30000);
+      });
     }).catch(function () {
       kx.banner("This browser's storage is not available, so entries are not kept offline here.", "error");
     });
