@@ -27,7 +27,9 @@
       .then(function (html) {
         if (!html) return null;
         var doc = new DOMParser().parseFromString(html, "text/html");
-        return doc.querySelector("main [data-list-kind]") && doc.querySelector("nav.tabs") ? doc : null;
+        if (!doc.querySelector("main [data-list-kind]") || !doc.querySelector("nav.tabs")) return null;
+        if (doc.querySelector("main [hx-get], main [hx-post]")) loadHtmx();
+        return doc;
       })
       .catch(function () { return null; });
   }
@@ -47,14 +49,18 @@
     return ready ? ready.then(function (doc) { return doc || read(path); }) : read(path);
   }
 
-  // The list's search and pager use htmx, which a form page does not load: load it now (the
-  // worker holds it); it processes the page as it starts.
-  function htmxFor(root) {
-    if (window.htmx) { window.htmx.process(root); return; }
-    if (!kx.config.htmx || kx.$('script[src="' + kx.config.htmx + '"]')) return;
+  // The list's search and pager use htmx, which a form page does not load: it is loaded with
+  // the list's copy, before the save (the worker holds it), and takes up the list once shown.
+  function loadHtmx() {
+    if (window.htmx || !kx.config.htmx || kx.$('script[src="' + kx.config.htmx + '"]')) return;
     var script = document.createElement("script");
     script.src = kx.config.htmx;
     document.head.appendChild(script);
+  }
+
+  function htmxFor(root) {
+    if (window.htmx) window.htmx.process(root);
+    else loadHtmx();  // still loading: it processes the whole page as it starts
   }
 
   // The saved entry's row (its link), else the list's heading.
