@@ -40,6 +40,12 @@
     }
   });
 
+  // A list shown in place after a save (js/page/swap.js) whose address a pager link moved:
+  // Back to the list's own entry must load it again.
+  document.addEventListener("htmx:pushedIntoHistory", function () {
+    if (window.kx && window.kx.swap) window.kx.swap.moved();
+  });
+
   document.addEventListener("htmx:sendError", function () {
     var status = document.getElementById("status");
     if (status) status.textContent = "No connection. Your work is still on this page.";

@@ -7,8 +7,17 @@ import hashlib
 from pathlib import Path
 
 from kexpwa.views.pwa import precache_urls
-from kexpwa.web.assets import BUNDLES, STATIC_DIR, Assets, assets, without_comment_lines
+from kexpwa.web.assets import (
+    BUNDLES,
+    HTMX,
+    STATIC_DIR,
+    Assets,
+    assets,
+    without_comment_lines,
+)
+from tests.capture_helpers import sign_in
 from tests.conftest import Client
+from tests.support import UserFactory
 
 PARTS = BUNDLES["js/page.js"]
 
@@ -83,3 +92,28 @@ async def test_the_worker_is_served_without_comment_lines(client: Client) -> Non
     body = (await client.get("/sw.js")).text
     assert "importScripts" in body
     assert not [ln for ln in body.splitlines() if ln.lstrip().startswith("//")]
+
+
+def test_every_template_with_htmx_attributes_asks_for_htmx() -> None:
+    """base.html loads htmx only for pages whose parts ask (``needs("htmx")``): a part with
+    ``hx-`` attributes that forgot to ask would be dead with JavaScript on."""
+    templates = Path(STATIC_DIR).parent / "templates"
+    forgot = [
+        p.relative_to(templates).as_posix()
+        for p in sorted(templates.rglob("*.html"))
+        if " hx-" in p.read_text() and 'needs("htmx")' not in p.read_text()
+    ]
+    assert forgot == []
+
+
+async def test_htmx_is_loaded_only_by_pages_that_use_it(client: Client, users: UserFactory) -> None:
+    script = f'<script src="{assets.url(HTMX)}"'
+    assert script not in (await client.get("/login")).text
+    await sign_in(client, users)
+    for path in ("/", "/notes/new", "/time/new"):
+        page = (await client.get(path)).text
+        assert " hx-" not in page and script not in page, path
+        assert assets.url(HTMX) in page  # in #kx-config: a list shown in place loads it
+    for path in ("/notes", "/journal", "/time", "/projects"):
+        page = (await client.get(path)).text
+        assert " hx-" in page and script in page, path

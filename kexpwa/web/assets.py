@@ -21,6 +21,8 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
+# Loaded only by pages that use it (templating.Needs), and by a page that shows a list in place.
+HTMX = "vendor/htmx-2.0.11.min.js"
 # Served name -> its parts, in load order (each part is an IIFE that reads and extends window.kx).
 BUNDLES: dict[str, tuple[str, ...]] = {
     "js/page.js": tuple(
@@ -36,6 +38,7 @@ BUNDLES: dict[str, tuple[str, ...]] = {
             "idcheck",
             "unfinished",
             "records",
+            "swap",
             "forms",
             "pending",
             "thread",

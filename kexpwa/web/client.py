@@ -18,6 +18,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.routing import NoMatchFound
 
+from kexpwa.web.assets import HTMX, assets
 from kexpwa.web.principal import Principal
 
 CACHE_ATTR = "_kexpwa_client_config"
@@ -98,6 +99,7 @@ def _build(request: Request) -> dict[str, Any]:
         "sw": path_of(request, "service_worker"),
         "login": path_of(request, "login"),
         "kinds": described,
+        "htmx": assets.url(HTMX),
         "identifiers": getattr(request.app.state, "client_identifiers", None),
     }
 
@@ -105,6 +107,7 @@ def _build(request: Request) -> dict[str, Any]:
 def client_config(request: Request) -> dict[str, Any]:
     """``{"sw", "login", "kinds": {kind: {"list": path, "label": [field, ...], "limits":
     {field: characters}, ..., "edit": "/notes/{id}/edit", "form": "/notes/offline-edit"}},
+    "htmx": htmx's URL (for a page that shows a list in place and has not loaded it),
     "identifiers": the rules page/identifiers.js scans by}``.
     Built once per router (it holds only paths and the kinds' fixed rules), not on every
     render."""

@@ -18,7 +18,7 @@ from starlette.routing import NoMatchFound, Route
 from starlette.templating import Jinja2Templates
 
 from kexpwa.web import csrf
-from kexpwa.web.assets import assets
+from kexpwa.web.assets import HTMX, assets
 from kexpwa.web.client import client_config, user_key
 from kexpwa.web.htmx import add_vary, is_htmx
 
@@ -32,6 +32,7 @@ templates = Jinja2Templates(
     )
 )
 templates.env.globals["static_url"] = assets.url
+templates.env.globals["HTMX"] = HTMX
 
 
 def _day(value: date | datetime | None) -> str:
@@ -77,6 +78,23 @@ templates.env.filters["day"] = _day
 templates.env.globals["field_id"] = field_id
 
 
+class Needs:
+    """What a page's parts ask base.html to load: a partial with ``hx-`` attributes calls
+    ``{{ needs("htmx") }}``, and only pages that asked load htmx (17 KB compressed; the home
+    page and the capture forms do without it). base.html loads them after the content, so
+    every part has been rendered by then."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def __call__(self, name: str) -> str:
+        self.names.add(name)
+        return ""
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.names
+
+
 def _context(request: Request) -> dict[str, Any]:
     principal = request.scope.get("principal")
     return {
@@ -86,6 +104,7 @@ def _context(request: Request) -> dict[str, Any]:
         "csrf_token": csrf.token_for(request),
         "is_htmx": is_htmx(request),
         "settings": request.app.state.settings,
+        "needs": Needs(),
     }
 
 

@@ -1,7 +1,9 @@
 """The status line tells the truth (issue 10, item 7), in real Chromium against a real server:
 "All saved" only when nothing waits and nothing needs attention; what waits; when an attempt to
 reach the server failed; a link to what needs attention; another account's entries set aside;
-and words that are announced politely, and not again while they stay the same."""
+and words that are announced politely, and not again while they stay the same. A save shows
+the list in place (issue 17): the entry on screen with no page load, focus on it, "Saved on
+this device" announced, and Back to the form's address."""
 
 from __future__ import annotations
 
@@ -154,4 +156,71 @@ def test_another_accounts_entries_set_aside_are_named(browser: Browser, server: 
         expect(live).not_to_contain_text("Checking this device")
         expect(live).to_contain_text("All saved to the server", timeout=20_000)  # sam's own work
     finally:
+        context.close()
+
+
+def test_a_save_shows_the_list_in_place_offline_and_online(
+    browser: Browser, server: LiveServer
+) -> None:
+    """After "Save note" the list is on screen with the entry, from the device, in the same
+    document (no page load, online or offline); focus is on the new entry; the save is
+    announced; Back opens the form's address again, as a new empty form; axe finds nothing."""
+    tag = uuid.uuid4().hex[:8]
+    context = new_phone(browser)
+    page = context.new_page()
+    same_document = "() => window.kxSameDocument === true"  # a page load would lose it
+    try:
+        sign_in(page, server)
+        device.wait_for_worker(page)
+        device.wait_cached(page, "/", "/notes", "/notes/new")
+        page.goto(server.url + "/notes")
+        page.get_by_role("link", name="New note").click()
+        page.wait_for_url(server.url + "/notes/new")
+        device.go_offline(context, server)
+
+        page.evaluate("() => { window.kxSameDocument = true; }")
+        device.fill_note(page, f"In place {tag}")
+        page.get_by_role("button", name="Save note").click()
+        row = page.locator("[data-list-kind=note] li", has_text=f"In place {tag}")
+        expect(row).to_contain_text("Waiting to sync")
+        assert page.url == server.url + "/notes"
+        assert page.evaluate(same_document)
+        expect(page).to_have_title(re.compile(r"^Notes"))
+        expect(
+            page.get_by_role("navigation", name="Main").get_by_role("link", name="Notes")
+        ).to_have_attribute("aria-current", "page")
+        expect(row.get_by_role("link", name=f"In place {tag}")).to_be_focused()
+        expect(page.locator("#status")).to_have_text("Saved on this device.")
+        expect(page.locator("#status")).to_have_attribute("aria-live", "polite")
+        expect(page.locator("#sync-status [role=status]")).to_contain_text(
+            "1 entry waiting to sync"
+        )
+        assert device.axe_violations(page) == []
+
+        page.go_back()  # to the form's address, opened afresh: a new, empty note
+        page.wait_for_url(server.url + "/notes/new")
+        expect(device.field(page, "title")).to_have_value("")
+        assert not page.evaluate(same_document)
+        page.go_forward()  # and the list again, the entry still waiting
+        expect(row).to_contain_text("Waiting to sync")
+
+        device.go_online(context, server)
+        device.wait_all_synced(page)
+        page.goto(server.url + "/notes/new")
+        page.evaluate("() => { window.kxSameDocument = true; }")
+        device.fill_note(page, f"Online {tag}")
+        page.get_by_role("button", name="Save note").click()
+        online = page.locator("[data-list-kind=note] li", has_text=f"Online {tag}")
+        expect(online).to_be_visible()
+        expect(online.get_by_role("link", name=f"Online {tag}")).to_be_focused()
+        # Sent, then the list's rows fetched again in place: as the server has them now.
+        expect(page.locator("#sync-status [role=status]")).to_contain_text(
+            "All saved to the server", timeout=20_000
+        )
+        expect(online).not_to_contain_text("Waiting to sync", timeout=20_000)
+        expect(row).not_to_contain_text("Waiting to sync")
+        assert page.evaluate(same_document)
+    finally:
+        if server.process is None or server.process.poll() is not None:
+            server.start()
         context.close()

@@ -52,13 +52,30 @@
     var idField = kx.drafts.field(form, "id"), version = kx.drafts.field(form, "version");
     var formVersion = version && version.value ? parseInt(version.value, 10) : 0;
     var op = kind ? "upsert" : (form.getAttribute("data-delete-kind") ? "delete" : "restore");
-    S.enqueue(k, op, idField && idField.value, kind ? formData(form) : null, formVersion).then(function () {
-      if (kind) return kx.drafts.drop(form);
-    }).then(function () {
-      kx.announce("Saved on this device.");
-      kx.worker.requestSync();
-      sessionStorage.setItem("kx-flash", "1");  // a flag only, no content
-      location.assign((kx.kinds[k] || {}).list || "/");
+    var recordId = idField && idField.value, list = (kx.kinds[k] || {}).list || "/";
+    S.enqueue(k, op, recordId, kind ? formData(form) : null, formVersion).then(function () {
+      // The entry is kept: the draft goes (its own strict transaction) while the list shows.
+      // Should that fail, the draft stays listed under "Unfinished entries", to discard.
+      var dropped = kind ? kx.drafts.drop(form).catch(function () {}) : Promise.resolve();
+      // The list in place (swap.js), as it would load: its pending rows, the status line, a
+      // flush. Without a copy of the list on the device, the list is opened as a page (once
+      // the draft is gone, so the list page's "Unfinished entries" never shows it).
+      return kx.swap.show(list, { id: recordId, deleted: op === "delete" }).then(function (shown) {
+        return dropped.then(function () { return shown; });
+      }).then(function (shown) {
+        kx.worker.requestSync();
+        if (!shown) {
+          sessionStorage.setItem("kx-flash", "1");  // a flag only, no content
+          location.assign(list);
+          return;
+        }
+        kx.announce("Saved on this device.");
+        kx.status.render();
+        kx.flush(true, true);
+      }, function () {
+        sessionStorage.setItem("kx-flash", "1");
+        location.assign(list);
+      });
     }).catch(storageProblem);
   }
 

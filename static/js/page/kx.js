@@ -27,6 +27,17 @@
     return b;
   }
 
+  // Run fn once the page has loaded and the browser has a moment (at most a second later):
+  // for work the first paint does not need.
+  function afterLoad(fn) {
+    var idle = function () {
+      if (window.requestIdleCallback) window.requestIdleCallback(fn, { timeout: 1000 });
+      else setTimeout(fn, 0);
+    };
+    if (document.readyState === "complete") idle();
+    else window.addEventListener("load", idle, { once: true });
+  }
+
   // The store is per person: this page reads and writes only its signed-in user's copy.
   if (owner) window.kxStore.use(owner);
   window.kxStore.allowCreate = !!owner;  // only a signed-in page creates the on-device store
@@ -40,6 +51,7 @@
     announce: function (text) { var s = document.getElementById("status"); if (s) s.textContent = text; },
     plural: function (n, one, many) { return n + " " + (n === 1 ? one : many); },
     banner: banner,
-    button: button
+    button: button,
+    afterLoad: afterLoad
   };
 })();

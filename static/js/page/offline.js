@@ -6,9 +6,19 @@
   var kx = window.kx, Y = window.kxSync;
   var retryTimer = null, listStale = false;
 
-  function flush(force) {
+  // ``again``: a flush already under way (this page's start-up one, another tab's, the
+  // worker's) may have read the outbox before an entry just saved: when it ends, go again.
+  var queued = false;
+  function flush(force, again) {
     if (!kx.owner) return Promise.resolve();
-    return Y.flush({ force: force }).then(kx.status.render);
+    return Y.flush({ force: force }).then(function (outcome) {
+      if (outcome === "busy" && again && !queued && navigator.locks) {
+        queued = true;
+        navigator.locks.request("kexpwa-flush", function () { queued = false; })
+          .then(function () { flush(true); });
+      }
+      return kx.status.render();
+    });
   }
 
   function afterSync(detail) {
@@ -62,18 +72,22 @@
     kx.device.check().then(function (ok) {
       if (!ok || !kx.owner) return;
       // Ask the browser not to clear our data under storage pressure (a hint, not a promise).
-      if (navigator.storage && navigator.storage.persist) {
+      if (navigator.storage && navigator.storage.persist) kx.afterLoad(function () {
         navigator.storage.persisted().then(function (p) { return p || navigator.storage.persist(); })
           .catch(function () { /* shown on the This device page */ });
-      }
+      });
       kx.$all("form[data-kind]").forEach(kx.drafts.restore);
       kx.unfinished.render();
       kx.status.overlay();
       kx.status.render();
-      asideNote();
-      kx.worker.warm();
-      flush(true);
-      setInterval(function () { flush(false); }, 30000);
+      // What the first paint does not show waits until the page has loaded: the sync's
+      // requests and the worker's warming fetches would compete with the page's own.
+      kx.afterLoad(function () {
+        asideNote();
+        kx.worker.warm();
+        flush(true);
+        setInterval(function () { flush(false); }, 30000);
+      });
     }).catch(function () {
       kx.banner("This browser's storage is not available, so entries are not kept offline here.", "error");
     });

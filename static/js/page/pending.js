@@ -143,12 +143,21 @@
     var list = kx.$("[data-list-kind]");
     if (!list) return Promise.resolve();
     var kind = list.getAttribute("data-list-kind");
+    // Only the records this list's waiting entries name: a device holding thousands of
+    // records reads a handful, not all of them, on every list and after every save.
     return S.tx(["outbox", "records"], "readonly", function (t) {
-      return Promise.all([S.all(t.objectStore("outbox")), S.all(t.objectStore("records"))]);
+      return S.all(t.objectStore("outbox")).then(function (queued) {
+        var mine = queued.filter(function (m) { return m.kind.split(".")[0] === kind; });
+        var keys = mine.map(function (m) { return kind + ":" + m.record_id; });
+        var store = t.objectStore("records");
+        return Promise.all(keys.map(function (key) { return S.get(store, key); })).then(function (found) {
+          return [mine, found.filter(Boolean)];
+        });
+      });
     }).then(function (v) {
       var records = {}, seen = {}, changed = [];
       v[1].forEach(function (r) { records[r.key] = r; });
-      v[0].filter(function (m) { return m.kind.split(".")[0] === kind; }).forEach(function (m) {
+      v[0].forEach(function (m) {
         if (seen[m.record_id]) return;
         seen[m.record_id] = true;
         var local = records[kind + ":" + m.record_id] || { id: m.record_id, data: m.data || {} };

@@ -28,7 +28,11 @@
     });
     // Registering fails while offline; the existing registration still serves, so watch it
     // for updates whichever way we get it.
-    sw.register(kx.config.sw, { scope: "/" }).catch(function () { /* offline */ });
+    // After the page has loaded: a first visit's worker precaches every asset, and those
+    // requests would compete with the page's own.
+    kx.afterLoad(function () {
+      sw.register(kx.config.sw, { scope: "/" }).catch(function () { /* offline */ });
+    });
     sw.ready.then(function (reg) {
       // A page whose navigation was under way while the first worker activated is left
       // uncontrolled by its clients.claim() (seen after a quick sign-in): ask again.
