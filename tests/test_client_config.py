@@ -48,6 +48,15 @@ KINDS = {
         "form": "/projects/offline-edit",
         "scanned": ["title", "question"],
     },
+    # One record per person, edited on its own page (no edit route; the page is its form).
+    "participation": {
+        "list": "/participation",
+        "label": [],
+        "limits": {},
+        "edit": None,
+        "form": "/participation",
+        "scanned": [],
+    },
 }
 
 
@@ -76,7 +85,7 @@ async def test_every_page_describes_the_kinds(
 async def test_session_lists_the_pages_to_keep_ready(client: Client, users: UserFactory) -> None:
     await sign_in(client, users)
     warm = (await client.get("/api/session")).json()["warm"]
-    assert warm[:14] == [
+    assert warm[:15] == [
         "/",
         "/notes",
         "/notes/new",
@@ -89,10 +98,11 @@ async def test_session_lists_the_pages_to_keep_ready(client: Client, users: User
         "/projects",
         "/projects/new",
         "/projects/offline-edit",
+        "/participation",
         "/attention",
         "/device",
     ]
-    per_template = warm[14:]
+    per_template = warm[15:]
     half = len(per_template) // 2
     assert half and all(p.startswith("/journal/new?template=") for p in per_template[:half])
     assert all(p.startswith("/journal/offline-edit?template=") for p in per_template[half:])

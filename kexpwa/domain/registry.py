@@ -7,11 +7,17 @@ written only by their own domain function and carried to devices by pulls, read-
 
 from __future__ import annotations
 
-from kexpwa.domain import feedback_kind, journal, notes, projects, timelog
+from kexpwa.domain import feedback_kind, journal, notes, participation, projects, timelog
 from kexpwa.domain.errors import Invalid
 from kexpwa.domain.kinds import Kind
 
-KINDS: tuple[Kind, ...] = (notes.KIND, journal.KIND, timelog.KIND, projects.KIND)
+KINDS: tuple[Kind, ...] = (
+    notes.KIND,
+    journal.KIND,
+    timelog.KIND,
+    projects.KIND,
+    participation.KIND,
+)
 CHILD_KINDS: tuple[Kind, ...] = (feedback_kind.KIND,)
 _BY_NAME = {kind.name: kind for kind in (*KINDS, *CHILD_KINDS)}
 
