@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import uuid
 
-from kexpwa import tenancy
+from tortoise.connection import get_connection
+from tortoise.migrations.executor import MigrationExecutor, MigrationTarget
+
+from kexpwa import db, tenancy
 from kexpwa.config import Config
 from kexpwa.domain import changes, participation
 from kexpwa.domain.kinds import Context
 from kexpwa.export import plan as plans
+from kexpwa.models.account import Role, User
 from kexpwa.models.consent import Participation
 from kexpwa.models.records import SharingChange
 from kexpwa.models.sync import AppliedMutation
@@ -101,3 +105,36 @@ async def test_only_the_persons_own_record_and_never_deleted(
         assert [r.owner_id for r in await Participation.all()] == [pat.user.id]
         assert await participation.current(pat.user.id)
         assert not await participation.current(sam.user.id)
+
+
+async def test_migration_0012_turns_each_consent_row_into_its_record(dbs: Config) -> None:
+    """A council that chose on the server before the choice was synced keeps it: the row
+    becomes the person's participation record (with a change number, so pulls carry it), and
+    its dated history follows it."""
+    alias = tenancy.alias("edinburgh")
+    conn = get_connection(alias)
+    executor = MigrationExecutor(conn, {"authority": db.app_configs(alias)["authority"]})
+    await executor.migrate([MigrationTarget("authority", "0010_research_consent")])
+    with tenancy.bound("edinburgh"):
+        kept = await User.create(
+            username="kept", display_name="Kept", password_hash="x", role=Role.PRACTITIONER
+        )
+        mark = "?" if conn.capabilities.dialect == "sqlite" else "$1"
+        insert = "INSERT INTO research_consent (user_id, time_and_projects, changed_at) VALUES "
+        await conn.execute_query(
+            insert + f"({mark}, TRUE, CURRENT_TIMESTAMP)",
+            [str(kept.id) if mark == "?" else kept.id],
+        )
+        await SharingChange.create(
+            kind="participation",
+            record_id=kept.id,
+            audience="research",
+            shared=True,
+            actor_id=kept.id,
+        )
+    await executor.migrate()
+    with tenancy.bound("edinburgh"):
+        record = await Participation.get(id=participation.record_id(kept.id))
+        assert record.owner_id == kept.id and record.time_and_projects and record.change_no > 0
+        assert [c.included for c in await participation.history(kept.id)] == [True]
+        assert await participation.current(kept.id)

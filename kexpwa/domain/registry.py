@@ -57,9 +57,10 @@ def children_of(kind_name: str) -> tuple[Kind, ...]:
 
 def purge_order() -> tuple[Kind, ...]:
     """Every kind after the kinds whose records point at it, so one purge can remove a note
-    and then the project it held back. References to the same kind are left to later runs."""
+    and then the project it held back. References to the same kind are left to later runs.
+    A kind with one record per person (research participation) is never deleted: not listed."""
     ordered: list[Kind] = []
-    remaining = list(KINDS)
+    remaining = [kind for kind in KINDS if kind.single is None]
     while remaining:
         ready = [
             kind
