@@ -52,8 +52,9 @@ def _sizes() -> list[int]:
 async def _seed(config_path: str, rows: int) -> None:
     from kexpwa import config as config_module
     from kexpwa import db, tenancy
+    from kexpwa.domain import participation
     from kexpwa.models.account import User
-    from kexpwa.models.consent import ResearchConsent
+    from kexpwa.models.consent import Participation
     from kexpwa.models.records import JournalEntry, Note, Project, TimeEntry
     from kexpwa.settings import DEFAULT_ACTIVITIES
 
@@ -65,9 +66,14 @@ async def _seed(config_path: str, rows: int) -> None:
         share = rows // len(cfg.slugs)
         for slug in tenancy.each(cfg.slugs):
             owners = list(await User.all().values_list("id", flat=True))
-            for owner in owners:
-                await ResearchConsent.get_or_create(
-                    user_id=owner, defaults={"time_and_projects": True}
+            for n, owner in enumerate(owners):
+                await Participation.get_or_create(
+                    id=participation.record_id(owner),
+                    defaults={
+                        "owner_id": owner,
+                        "change_no": share + n + 1,
+                        "time_and_projects": True,
+                    },
                 )
             made: dict[str, list[Any]] = {kind: [] for kind, _ in MIX}
             for i in range(share):

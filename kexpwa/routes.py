@@ -317,7 +317,11 @@ def client_kinds() -> dict[str, ClientKind]:
             k.client_label,
             checks.for_kind(k.name),
             edit_route=areas[k.name].name("edit") if k.name in areas else "",
-            form_route=areas[k.name].name("offline_edit") if k.name in areas else "",
+            # A kind with one record per person is edited on its own page, which the worker
+            # keeps (its list page): "Needs attention" reads the field labels there.
+            form_route=areas[k.name].name("offline_edit")
+            if k.name in areas
+            else (k.list_route if k.single else ""),
             scanned=tuple(f"{f}." if f in k.form.maps else f for f in k.scanned),
         )
         for k in registry.all_kinds()

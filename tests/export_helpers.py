@@ -17,7 +17,7 @@ import openpyxl
 
 from kexpwa import tenancy
 from kexpwa.config import Config
-from kexpwa.domain import changes, participation
+from kexpwa.domain import changes, consent
 from kexpwa.domain.kinds import Context
 from kexpwa.export import build, columns, log
 from kexpwa.export.build import Council, Result
@@ -67,7 +67,7 @@ async def seed(users: UserFactory, settings: Settings) -> Dataset:
     pat, sam, kirsty = PEOPLE
     for who in (pat, kirsty):
         with tenancy.bound(made[who].authority):
-            await participation.choose(made[who].user.id, True)
+            await consent.choose(made[who].user, True, ds.contexts[who])
     project = await ds.upsert(
         pat,
         "project",

@@ -48,6 +48,15 @@ KINDS = {
         "form": "/projects/offline-edit",
         "scanned": ["title", "question"],
     },
+    # One record per person, edited on its own page (no edit route; the page is its form).
+    "participation": {
+        "list": "/participation",
+        "label": [],
+        "limits": {},
+        "edit": None,
+        "form": "/participation",
+        "scanned": [],
+    },
 }
 
 
@@ -89,6 +98,7 @@ async def test_session_lists_the_pages_to_keep_ready(client: Client, users: User
         "/projects",
         "/projects/new",
         "/projects/offline-edit",
+        "/participation",
         "/attention",
         "/device",
         "/sessions",  # the reflection-group sessions, with their reading

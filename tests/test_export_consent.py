@@ -12,7 +12,7 @@ import pytest
 
 from kexpwa import tenancy
 from kexpwa.config import Config
-from kexpwa.domain import changes, participation
+from kexpwa.domain import changes, consent, participation
 from kexpwa.export import build, log
 from kexpwa.export import plan as plans
 from kexpwa.export.log import RESEARCH_ACTION
@@ -61,8 +61,8 @@ async def test_only_consented_rows_and_withdrawals_honoured(
         ctx = ds.contexts["patricia.mcgregor"]
         await changes.upsert(ctx, "note", ds.ids["withdrawn"], {"share_research": False}, 1)
         await changes.delete(ctx, "note", ds.ids["deleted"], 1)
-        assert await participation.choose(pat.user.id, False)
-        assert not await participation.choose(pat.user.id, False)  # no change, no history row
+        assert await consent.choose(pat.user, False, ctx)
+        assert not await consent.choose(pat.user, False, ctx)  # no change, no history row
         history = await participation.history(pat.user.id)
         assert [h.included for h in history] == [True, False]
         assert await SharingChange.filter(kind="participation").count() == 2

@@ -20,7 +20,8 @@ from tests.test_changes import ctx_for
 def test_every_kind_is_registered_whichever_module_was_imported_first() -> None:
     import kexpwa.domain.notes  # noqa: F401 (a view imports it for a constant)
 
-    assert {k.name for k in registry.all_kinds()} == {"note", "journal", "time", "project"}
+    names = {k.name for k in registry.all_kinds()}
+    assert names == {"note", "journal", "time", "project", "participation"}
     assert registry.get("project") is not None
 
 

@@ -18,7 +18,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
 
 from kexpwa.domain import changes, flags, tally
-from kexpwa.domain.changes import Applied, accepted, next_change_no, upsert
+from kexpwa.domain.changes import Applied, accepted, check_single, next_change_no, upsert
 from kexpwa.domain.errors import NotFound, Stale
 from kexpwa.domain.kinds import Context, Kind
 from kexpwa.domain.registry import children_of, kind_of
@@ -141,6 +141,7 @@ class Batch:
         if current is None:
             if base_version not in (None, 0):
                 raise NotFound("That entry is no longer on the server.")
+            check_single(kind, record_id, self.ctx)
             values = await kind.validate(data, None, self.ctx)
             plan = await flags.plan(
                 kind, record_id, {}, flags.texts(kind, values.get), why, self.conn
@@ -183,6 +184,7 @@ class Batch:
         current = await self._open(kind, record_id, {})
         if current is None:
             raise NotFound()
+        check_single(kind, record_id, self.ctx, deleting=True)
         if current.deleted_at is not None:
             return Applied(kind.name, current)
         if base_version != current.version:

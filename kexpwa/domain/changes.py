@@ -24,7 +24,7 @@ from tortoise.transactions import in_transaction
 
 from kexpwa import tenancy
 from kexpwa.domain import flags, tally
-from kexpwa.domain.errors import Gone, NotFound, Stale, UnknownField
+from kexpwa.domain.errors import Gone, Invalid, NotFound, Stale, UnknownField
 from kexpwa.domain.kinds import Context, Kind
 from kexpwa.domain.registry import children_of, kind_of
 from kexpwa.models.records import Record, RecordVersion, SharingChange
@@ -96,6 +96,17 @@ async def _record_sharing(
             )
 
 
+def check_single(kind: Kind, record_id: uuid.UUID, ctx: Context, *, deleting: bool = False) -> None:
+    """A kind with one record per person (:attr:`Kind.single`) takes only that record's id,
+    and its record is never deleted (its owner changes it instead)."""
+    if kind.single is None:
+        return
+    if deleting:
+        raise Invalid(f"A {kind.label} cannot be deleted; change it instead.")
+    if record_id != kind.single(ctx.actor.id):
+        raise Invalid(f"Each person has one {kind.label}; this is not the id of yours.")
+
+
 def accepted(kind_name: str, data: Mapping[str, Any]) -> tuple[Kind, str | None, dict[str, Any]]:
     """The kind, the "Save anyway" reason and the data without it; unknown fields refused."""
     kind = kind_of(kind_name)
@@ -133,6 +144,7 @@ async def upsert(
         if current is None:
             if base_version not in (None, 0):
                 raise NotFound("That entry is no longer on the server.")
+            check_single(kind, record_id, ctx)
             values = await kind.validate(data, None, ctx)
             plan = await flags.plan(kind, record_id, {}, flags.texts(kind, values.get), why, conn)
             held = flags.gate(kind, values, None, plan, hold_sharing)
@@ -237,6 +249,7 @@ async def delete(ctx: Context, kind_name: str, record_id: uuid.UUID, base_versio
     async with _opened(ctx, kind_name, record_id) as (kind, current, conn):
         if current is None:
             raise NotFound()
+        check_single(kind, record_id, ctx, deleting=True)
         if current.deleted_at is not None:
             return Applied(kind.name, current)
         if base_version != current.version:

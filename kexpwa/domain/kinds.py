@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
 from typing import Any
+from uuid import UUID
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
@@ -124,6 +125,9 @@ class Kind:
     after_change: AfterChange | None = None
     tally: Tally | None = None
     parent: Parent | None = None  # set for a kind whose records belong to another record
+    # For a kind with one record per person (research participation): the owner's id -> that
+    # record's id. The change path refuses any other id for it, and refuses to delete it.
+    single: Callable[[UUID], UUID] | None = None
 
     def share_field(self, audience: str) -> str | None:
         """The yes/no field by which the owner shares a record with ``audience``, if any."""

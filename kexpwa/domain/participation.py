@@ -2,27 +2,55 @@
 stages in the research dataset" (durations, activities, work or own time, stage dates; never the
 text of time notes or project questions). Off by default, withdrawn at any time.
 
-The current choice is a ``research_consent`` row (no row: no); every change is also a dated
-``SharingChange`` (kind ``participation``, the person's id as ``record_id``, audience
-``research``), the same history the per-entry choices keep. The export reads the choice at
-export time, in SQL (:func:`consenting`), so a withdrawal excludes everything at the next export.
+It is a record kind (``participation``) so the choice travels through sync and can be made
+offline, like any entry: one :class:`~kexpwa.models.consent.Participation` per person, whose id
+is derived from the person's (:func:`record_id`), so every device edits the same record and two
+offline choices meet in the ordinary conflict check. Its one field, ``time_and_projects``, is a
+share field (audience ``research``): the change path keeps its dated history as
+``SharingChange`` rows (kind ``participation``), as it does for the per-entry choices. The
+export reads the choice at export time, in SQL (:func:`consenting`), so a withdrawal excludes
+everything at the next export. A participation record is never deleted: "no" is said by
+changing it (:mod:`kexpwa.domain.changes` refuses the rest). A choice made on the server (the
+form post) goes through :func:`kexpwa.domain.consent.choose`.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
-from kexpwa import tenancy
-from kexpwa.models.consent import ResearchConsent
+from kexpwa.domain import text as t
+from kexpwa.domain.kinds import Context, Form, Kind, Rule
+from kexpwa.domain.validation import Collector, merged
+from kexpwa.models.consent import Participation
 from kexpwa.models.records import SharingChange
 
-HISTORY_KIND = "participation"
+NAME = "participation"
 AUDIENCE = "research"
+FIELD = "time_and_projects"
+# The ids of participation records: uuid5 of the person's id in this namespace.
+NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://kexpwa.invalid/participation")
+
+
+def record_id(user_id: uuid.UUID) -> uuid.UUID:
+    """The one participation record id this person may have (the same on every device)."""
+    return uuid.uuid5(NAMESPACE, str(user_id))
+
+
+def serialize(record: Participation) -> dict[str, Any]:
+    return {FIELD: record.time_and_projects}
+
+
+async def validate(
+    data: Mapping[str, Any], current: Participation | None, ctx: Context
+) -> dict[str, Any]:
+    c = Collector(merged(serialize(current) if current else None, data))
+    c.field(FIELD, partial(t.a_bool, label="Include my time log and my research stages"))
+    return c.done()
 
 
 @dataclass(frozen=True)
@@ -31,41 +59,21 @@ class Change:
     included: bool
 
 
+async def record(user_id: uuid.UUID) -> Participation | None:
+    """This person's participation record (of the bound authority), if they ever chose."""
+    return await Participation.get_or_none(id=record_id(user_id), owner_id=user_id)
+
+
 async def current(user_id: uuid.UUID) -> bool:
     """Whether this person (of the bound authority) includes their time and projects now."""
-    row = await ResearchConsent.get_or_none(user_id=user_id)
-    return bool(row and row.time_and_projects)
-
-
-async def choose(user_id: uuid.UUID, include: bool) -> bool:
-    """Record the person's choice; returns whether it changed anything. A change and its dated
-    history row are written in one transaction; choosing what is already chosen writes nothing."""
-    async with in_transaction(tenancy.alias(tenancy.current())) as conn:
-        row = (
-            await ResearchConsent.filter(user_id=user_id).select_for_update().using_db(conn).first()
-        )
-        if bool(row and row.time_and_projects) == include:
-            return False
-        if row is None:
-            await ResearchConsent.create(user_id=user_id, time_and_projects=include, using_db=conn)
-        else:
-            row.time_and_projects = include
-            await row.save(using_db=conn, update_fields=["time_and_projects", "changed_at"])
-        await SharingChange.create(
-            kind=HISTORY_KIND,
-            record_id=user_id,
-            audience=AUDIENCE,
-            shared=include,
-            actor_id=user_id,
-            using_db=conn,
-        )
-    return True
+    found = await record(user_id)
+    return bool(found and found.time_and_projects and found.deleted_at is None)
 
 
 async def history(user_id: uuid.UUID) -> list[Change]:
     """Every change of the person's choice, oldest first."""
     rows = await SharingChange.filter(
-        kind=HISTORY_KIND, record_id=user_id, audience=AUDIENCE
+        kind=NAME, record_id=record_id(user_id), audience=AUDIENCE
     ).order_by("changed_at", "id")
     return [Change(r.changed_at, r.shared) for r in rows]
 
@@ -73,4 +81,26 @@ async def history(user_id: uuid.UUID) -> list[Change]:
 def consenting() -> Any:
     """The ids of the bound authority's people who include their time and projects now: a
     subquery for the research rule (:mod:`kexpwa.domain.visibility`)."""
-    return ResearchConsent.filter(time_and_projects=True).values("user_id")
+    return Participation.filter(time_and_projects=True, deleted_at__isnull=True).values("owner_id")
+
+
+KIND = Kind(
+    name=NAME,
+    label="research participation choice",
+    model=Participation,
+    fields=frozenset({FIELD}),
+    validate=validate,
+    serialize=serialize,
+    # A yes/no radio pair ("true"/"false"): absent is not "no", so not a checkbox flag.
+    form=Form(text=(FIELD,)),
+    search=(),
+    order=("-updated_at",),
+    list_route="participation",
+    list_title="Research participation",
+    warm_routes=("participation",),
+    client_label=(),
+    share_fields={FIELD: AUDIENCE},
+    lead=Rule.NEVER,
+    research=Rule.NEVER,  # the research fellow never reads the record; the export asks SQL
+    single=record_id,
+)

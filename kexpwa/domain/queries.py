@@ -131,8 +131,10 @@ async def stage_history(project_id: uuid.UUID) -> list[ProjectStageChange]:
 
 
 async def counts(owner_id: uuid.UUID) -> dict[str, int]:
-    """How many live records of each kind the owner has."""
-    return {kind.name: await scope(kind.name, owner_id).count() for kind in registry.all_kinds()}
+    """How many live records of each kind the owner has (not of a kind with one record per
+    person: research participation is a choice, not an entry)."""
+    kinds = [kind for kind in registry.all_kinds() if kind.single is None]
+    return {kind.name: await scope(kind.name, owner_id).count() for kind in kinds}
 
 
 def week_of(day: date) -> tuple[date, date]:

@@ -7,11 +7,17 @@ written only by their own domain function and carried to devices by pulls, read-
 
 from __future__ import annotations
 
-from kexpwa.domain import feedback_kind, journal, notes, projects, timelog
+from kexpwa.domain import feedback_kind, journal, notes, participation, projects, timelog
 from kexpwa.domain.errors import Invalid
 from kexpwa.domain.kinds import Kind
 
-KINDS: tuple[Kind, ...] = (notes.KIND, journal.KIND, timelog.KIND, projects.KIND)
+KINDS: tuple[Kind, ...] = (
+    notes.KIND,
+    journal.KIND,
+    timelog.KIND,
+    projects.KIND,
+    participation.KIND,
+)
 CHILD_KINDS: tuple[Kind, ...] = (feedback_kind.KIND,)
 _BY_NAME = {kind.name: kind for kind in (*KINDS, *CHILD_KINDS)}
 
@@ -51,9 +57,10 @@ def children_of(kind_name: str) -> tuple[Kind, ...]:
 
 def purge_order() -> tuple[Kind, ...]:
     """Every kind after the kinds whose records point at it, so one purge can remove a note
-    and then the project it held back. References to the same kind are left to later runs."""
+    and then the project it held back. References to the same kind are left to later runs.
+    A kind with one record per person (research participation) is never deleted: not listed."""
     ordered: list[Kind] = []
-    remaining = list(KINDS)
+    remaining = [kind for kind in KINDS if kind.single is None]
     while remaining:
         ready = [
             kind

@@ -3,7 +3,8 @@
 (function () {
   "use strict";
   var S = window.kxStore, Y = window.kxSync;
-  var LABELS = { note: "Fieldwork note", journal: "Journal entry", time: "Time entry", project: "Research project" };
+  var LABELS = { note: "Fieldwork note", journal: "Journal entry", time: "Time entry", project: "Research project",
+                 participation: "Research participation" };
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -106,6 +107,9 @@
     if (kind === "time") {
       var minutes = kx.pending.minutes(d);
       parts = [kx.format.day(d.date), minutes !== null ? kx.format.duration(minutes) : d.duration, d.activity];
+    } else if (kind === "participation") {
+      var yes = d.time_and_projects === true || d.time_and_projects === "true";
+      parts = [yes ? "include my time log and research stages" : "do not include them"];
     } else {
       parts = [d.title || "Untitled", kx.format.day(d.date || d.start_date)];
     }

@@ -1,8 +1,9 @@
 """The research export in real Chromium: Pat writes a note for the research dataset and says yes
-to research participation (a plain form); the research fellow signs in, downloads the dataset,
-and the ZIP opens, its manifest's checksums match, its codebook covers every column, and no
-demo person's username, name or team name is anywhere in it; the past exports list its
-manifest hash. axe finds no WCAG 2.2 AA violation on any of these pages."""
+to research participation offline (queued on the phone, synced once back online, applied once);
+the research fellow signs in, downloads the dataset, and the ZIP opens, its manifest's
+checksums match, its codebook covers every column, and no demo person's username, name or team
+name is anywhere in it; the past exports list its manifest hash. axe finds no WCAG 2.2 AA
+violation on any of these pages."""
 
 from __future__ import annotations
 
@@ -41,9 +42,27 @@ def test_the_fellow_downloads_the_consented_dataset(
         page.goto(module_server.url + "/")
         page.get_by_role("link", name="Research participation").click()
         _accessible(page)
+        # The choice travels through sync: made offline, queued, sent once back online.
+        device.wait_for_worker(page)
+        device.wait_cached(page, "/participation")
+        device.go_offline(phone, module_server)
         page.get_by_label("Yes, include them").check()
         page.get_by_role("button", name="Save my choice").click()
-        expect(page.get_by_role("status").filter(has_text="Your choice is saved")).to_be_visible()
+        queued = page.locator('[data-list-kind="participation"]')
+        expect(queued).to_contain_text("Waiting to sync")
+        expect(page.get_by_label("Yes, include them")).to_be_checked()
+        assert device.counts(page)["pending"] == 1
+        _accessible(page)
+        choice = "SELECT time_and_projects, version FROM participation"
+        history = "SELECT shared FROM sharing_change WHERE kind = 'participation'"
+        device.go_online(phone, module_server)
+        device.sync_now(page)
+        device.wait_all_synced(page)
+        assert device.rows(module_server, choice) == [(1, 1)]
+        assert device.rows(module_server, history) == [(1,)]  # applied once
+        page.reload()
+        expect(page.get_by_label("Yes, include them")).to_be_checked()
+        expect(page.get_by_role("region", name="Your choices so far")).to_contain_text("yes")
         page.get_by_role("link", name="Download my data").click()
         _accessible(page)
 

@@ -16,7 +16,10 @@
 
   function field(form, name) { return form.elements.namedItem(name); }
 
+  // A form of a kind with one record per person (data-single: research participation) names
+  // that record even before it exists: never a "new" draft, never given another id.
   function isNew(form) {
+    if (form.hasAttribute("data-single")) return false;
     var version = field(form, "version");
     return !version || !version.value || version.value === "0";
   }

@@ -70,6 +70,9 @@
       title = (minutes !== null ? kx.format.duration(minutes) : String(d.duration || "")) + " · " + (d.activity || "");
       meta = [kx.format.day(d.date), ownTime(d) ? "Own time" : "Work time"];
       extra = d.note;
+    } else if (kind === "participation") {
+      var yes = d.time_and_projects === true || d.time_and_projects === "true";
+      title = "Research participation: " + (yes ? "yes, include my time log and research stages" : "no");
     } else if (kind === "project") {
       title = label(kind, d);
       if (d.start_date) meta = ["started " + kx.format.day(d.start_date)];

@@ -54,8 +54,14 @@
   }
 
   // Fill the edit form from the device's copy when that is what the person last saved.
+  // A kind with one record per person (research participation) has no edit page: its own page
+  // is the form (data-single), and names the record in data-record-id.
+  function single(form) {
+    return form.hasAttribute("data-single") ? form.getAttribute("data-record-id") || "" : "";
+  }
+
   function open(form) {
-    var kind = form.getAttribute("data-kind"), id = kind && idFromPath(kind);
+    var kind = form.getAttribute("data-kind"), id = kind && (idFromPath(kind) || single(form));
     if (!id) return Promise.resolve();
     var blank = form.hasAttribute("data-offline-form");  // the worker's per-kind form
     return S.tx(["records"], "readonly", function (t) { return S.get(t.objectStore("records"), kind + ":" + id); })
