@@ -26,10 +26,13 @@ run: $(STAMP)  ## Create the venv, install the runtime only, init SQLite data wi
 	$(BIN)/kexpwa demo
 	$(BIN)/kexpwa serve
 
-# Two processes (pytest-xdist): the browser and WebKit tests stay together in one, in turn
-# (group "browsers"), while the other takes the database tests; a plain `pytest` runs serially.
-test: $(DEV_STAMP) lint  ## The whole suite: SQLite always, PostgreSQL and Chromium when present (required in CI).
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+# Two processes (pytest-xdist): the Chromium tests stay together in one, in turn (group
+# "browsers"), while the other takes the database tests. Then the WebKit tests, alone: under
+# an xdist worker, WebKitGTK's and WPE's offline navigations (server stopped) came back empty
+# in every run, and pass every time in a plain process. A plain `pytest` runs it all serially.
+test: $(DEV_STAMP) lint  ## The whole suite: SQLite always, PostgreSQL, Chromium and WebKit when present (required in CI).
+	$(BIN)/python -m pytest -n 2 --dist loadgroup --ignore=tests/webkit
+	$(BIN)/python -m pytest tests/webkit
 
 lint: $(DEV_STAMP)  ## ruff format check, ruff lint, mypy.
 	$(BIN)/ruff format --check kexpwa sync tests bench

@@ -36,7 +36,7 @@ async def copy_choices(apps, schema_editor):
         ).update(record_id=record_id(user_id))
 
 class Migration(migrations.Migration):
-    dependencies = [('authority', '0010_research_consent')]
+    dependencies = [('authority', '0011_push')]
 
     initial = False
 
