@@ -85,7 +85,7 @@ async def test_every_page_describes_the_kinds(
 async def test_session_lists_the_pages_to_keep_ready(client: Client, users: UserFactory) -> None:
     await sign_in(client, users)
     warm = (await client.get("/api/session")).json()["warm"]
-    assert warm[:15] == [
+    assert warm[:16] == [
         "/",
         "/notes",
         "/notes/new",
@@ -103,7 +103,7 @@ async def test_session_lists_the_pages_to_keep_ready(client: Client, users: User
         "/device",
         "/sessions",  # the reflection-group sessions, with their reading
     ]
-    per_template = warm[15:]
+    per_template = warm[16:]
     half = len(per_template) // 2
     assert half and all(p.startswith("/journal/new?template=") for p in per_template[:half])
     assert all(p.startswith("/journal/offline-edit?template=") for p in per_template[half:])

@@ -60,7 +60,11 @@
       // The list in place (swap.js), as it would load: its pending rows, the status line, a
       // flush. Without a copy of the list on the device, the list is opened as a page (once
       // the draft is gone, so the list page's "Unfinished entries" never shows it).
-      return kx.swap.show(list, { id: recordId, deleted: op === "delete" }).then(function (shown) {
+      // A kind with one record per person (data-single) is its own list: it opens as a page,
+      // where records.js shows the choice just made.
+      var shows = form.hasAttribute("data-single") ? Promise.resolve(false)
+        : kx.swap.show(list, { id: recordId, deleted: op === "delete" });
+      return shows.then(function (shown) {
         return dropped.then(function () { return shown; });
       }).then(function (shown) {
         kx.worker.requestSync();

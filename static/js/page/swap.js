@@ -103,7 +103,7 @@
 
   // A capture or delete form's list, read while the person types (after the first paint).
   document.addEventListener("DOMContentLoaded", function () {
-    var forms = kx.$all("form[data-kind], form[data-delete-kind]");
+    var forms = kx.$all("form[data-kind]:not([data-single]), form[data-delete-kind]");
     if (!forms.length) return;
     var later = window.requestIdleCallback || function (fn) { return setTimeout(fn, 300); };
     later(function () {
