@@ -1,5 +1,5 @@
 """Notifications: the settings page (types on or off, the weekly reminder's day and hour, quiet
-hours), this device's subscription (JSON from js/page/push.js), and the reflection-group
+hours), this device's subscription (JSON from js/push.js), and the reflection-group
 session calendar the session reminders come from (see kexpwa.push)."""
 
 from __future__ import annotations

@@ -44,7 +44,6 @@ BUNDLES: dict[str, tuple[str, ...]] = {
             "thread",
             "status",
             "guard",
-            "push",
             "offline",
         )
     ),

@@ -1,4 +1,5 @@
-// Page client: notifications on this device (the Notifications page, kexpwa.views.push). The
+// Notifications on this device (the Notifications page, kexpwa.views.push; loaded by that page
+// alone, after js/page.js, whose window.kx it uses: templates/push/settings.html). The
 // browser asks for permission only when the person taps "Turn on", never on page load. A
 // subscription made with an older server key (after `kexpwa push-keys --rotate`) is replaced
 // without asking again, as permission was already given; one the server may have forgotten is
