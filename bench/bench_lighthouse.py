@@ -75,7 +75,7 @@ def lighthouse(url: str, cookie: str) -> dict[str, Any]:
         args.append("--extra-headers=" + json.dumps({"Cookie": cookie}))
     env = {**os.environ, "CHROME_PATH": CHROMIUM}
     # Lighthouse itself says "run again" when its trace lost the navigation start (NO_NAVSTART,
-    # seen once in 48 runs on a quiet machine): up to two more tries before the bench gives up.
+    # seen on a quiet machine at the 8th page of 16): up to two more tries before giving up.
     for _ in range(3):
         out = subprocess.run(
             args, capture_output=True, text=True, env=env, timeout=300, check=False
