@@ -326,9 +326,18 @@ _FEWEST_DIGITS = {"chi": 10, "nino": 6, "postcode": 2, "phone": 8, "dob": 4, "em
 _DOB_WORDS = ("date of birth", "born", "dob", "d.o.b")
 
 
-def _possible(folded: str) -> set[str]:
-    """The detectors that could match ``folded`` (a superset of those that do)."""
-    digits = sum(map(folded.count, "0123456789"))
+_NO_DIGITS = str.maketrans("", "", "0123456789")
+
+
+def _digit_count(folded: str) -> int:
+    # One C-level pass (str.translate deleting the digits): about a tenth of counting each
+    # digit in turn or of a regex search for the first, on a note of prose.
+    return len(folded) - len(folded.translate(_NO_DIGITS))
+
+
+def _possible(folded: str, digits: int) -> set[str]:
+    """The detectors that could match ``folded``, which holds ``digits`` ASCII digits (a
+    superset of those that do)."""
     out = {name for name, fewest in _FEWEST_DIGITS.items() if digits >= fewest}
     if "@" not in folded:
         out.discard("email")
@@ -367,9 +376,12 @@ def _candidates(
     folded: str, *, screen: bool = True
 ) -> list[tuple[int, int, int, str, bool, bool, str]]:
     found = []
-    possible = _possible(folded) if screen else None
     whole = [(0, len(folded))]
-    near = _stretches(folded) if screen else whole
+    possible: set[str] | None = None
+    near = whole
+    if screen:
+        possible = _possible(folded, _digit_count(folded))
+        near = _stretches(folded) if possible & _NEAR_DIGITS else []
     for order, (name, pattern, validator, group) in enumerate(_compiled()):
         if possible is not None and name not in possible:
             continue
