@@ -104,13 +104,16 @@ async def write(conn: BaseDBAsyncClient, changes: dict[Key, tuple[int, int]]) ->
     if not changes:
         return
     sql, postgres = _sql(conn)
-    for (owner, week, bucket), (entries, mins) in changes.items():
-        params: list[Any] = (
-            [owner, week, bucket, entries, mins]
-            if postgres
-            else [str(owner), week.isoformat(), bucket, entries, mins]
-        )
-        await conn.execute_query(sql, params)
+    rows: list[list[Any]] = [
+        [owner, week, bucket, entries, mins]
+        if postgres
+        else [str(owner), week.isoformat(), bucket, entries, mins]
+        for (owner, week, bucket), (entries, mins) in changes.items()
+    ]
+    if len(rows) == 1:
+        await conn.execute_query(sql, rows[0])
+    else:  # one statement for the batch (a push touches a few weeks and buckets at once)
+        await conn.execute_many(sql, rows)
 
 
 def _day(value: Any) -> date:
