@@ -64,6 +64,7 @@ class Checked:
     account: User | ResearchAccount | None = None
     session_id: uuid.UUID | None = None
     ended: Reason | None = None
+    device_id: uuid.UUID | None = None  # the sync client the session last pushed from
 
     @property
     def revoked(self) -> bool:
@@ -182,7 +183,8 @@ async def _check_in(where: str, token: str, limits: Lifetimes) -> Checked:
     if now - row.last_seen_at > SEEN_RESOLUTION:
         # Cheap: at most one small write a minute per session, never on every request.
         await model.filter(id=row.id).update(last_seen_at=now)
-    return Checked(where, account=account, session_id=row.id)
+    device = getattr(row, "sync_client_id", None)  # research sessions never sync
+    return Checked(where, account=account, session_id=row.id, device_id=device)
 
 
 async def check(session_id: object, limits: Lifetimes) -> Checked | None:

@@ -99,16 +99,27 @@ class DeviceRevoked(Exception):
 class TortoiseStore:
     """Pushes of one signed-in user, on the bound authority's database. ``session_id`` (the
     pushing session's record) and ``device`` (its browser family) tie the device install to
-    the session, so that revoking the device ends that session."""
+    the session, so that revoking the device ends that session; ``session_device`` (the
+    install the session was linked to when its check read it) spares that link's write when
+    it is already this install, as it is on every push but a device's first."""
 
     def __init__(
-        self, ctx: Context, *, session_id: uuid.UUID | None = None, device: str = ""
+        self,
+        ctx: Context,
+        *,
+        session_id: uuid.UUID | None = None,
+        device: str = "",
+        session_device: uuid.UUID | None = None,
     ) -> None:
         self.ctx = ctx
         self.kinds = apply.known_kinds()
         self.conflicted: set[uuid.UUID] = set()
         self.session_id = session_id
         self.device = device[:64]
+        self.session_device = session_device  # the install the session is linked to now
+        # The device's last seq as this push's last committed unit left it (or as registered):
+        # the answer's ``last_seq`` without reading the row again.
+        self._last_seq: dict[uuid.UUID, int] = {}
 
     async def register(self, client_id: uuid.UUID) -> int:
         client = await SyncClient.get_or_none(id=client_id)
@@ -129,13 +140,14 @@ class TortoiseStore:
                     ended_at=datetime.now(UTC), end_reason="revoked"
                 )
             raise DeviceRevoked()
-        if self.session_id is not None:
+        if self.session_id is not None and self.session_device != client_id:
             # (Not ``exclude(sync_client_id=...)``: SQL's NULL would never match it.)
             linked = Q(sync_client_id__isnull=True) | ~Q(sync_client_id=client_id)
             await UserSession.filter(linked, id=self.session_id).update(sync_client_id=client_id)
         if self.device and client.device != self.device:
             await SyncClient.filter(id=client_id).update(device=self.device)
         self.conflicted = await conflicts.open_records(self.ctx.actor.id)
+        self._last_seq[client_id] = int(client.last_seq)
         return int(client.last_seq)
 
     @asynccontextmanager
@@ -144,7 +156,9 @@ class TortoiseStore:
             async with in_transaction(tenancy.alias(tenancy.current())) as conn:
                 query = SyncClient.filter(id=client_id).select_for_update().using_db(conn)
                 client = await query.get()
-                yield TortoiseUnit(self, conn, client)
+                unit = TortoiseUnit(self, conn, client)
+                yield unit
+            self._last_seq[client_id] = unit.last_seq  # committed
         except AlreadyRecorded:
             raise
         except IntegrityError as exc:
@@ -171,6 +185,11 @@ class TortoiseStore:
         )
 
     async def last_seq(self, client_id: uuid.UUID) -> int:
+        """The highest seq taken, as this push's last committed unit saw it under the device
+        row's lock (a push from the same device in between may have taken more since: the
+        device then learns it from that push's answer, or from its next)."""
+        if client_id in self._last_seq:
+            return self._last_seq[client_id]
         client = await SyncClient.get(id=client_id)
         return int(client.last_seq)
 

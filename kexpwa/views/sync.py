@@ -80,6 +80,7 @@ async def push(request: Request) -> Response:
         store = TortoiseStore(
             Context.of(await _actor(request), settings),
             session_id=principal_of(request).session_id,
+            session_device=principal_of(request).device_id,
             device=agents.family(request.headers.get("user-agent", "")),
         )
         return await sync.push(store, await request.body(), limits)

@@ -44,6 +44,7 @@ class Principal:
     authority_name: str
     session_id: uuid.UUID | None = None  # the server-side session record's id
     must_change_password: bool = False  # signed in with a temporary password
+    device_id: uuid.UUID | None = None  # the sync client the session last pushed from
 
 
 def _derive_csrf(session: Session) -> None:
@@ -115,6 +116,7 @@ class PrincipalMiddleware:
             self.names[checked.where],
             checked.session_id,
             account.must_change_password,
+            checked.device_id,
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
