@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from kexpwa import tenancy
@@ -54,6 +55,31 @@ async def test_revoking_a_device_ends_its_session_and_refuses_it_for_good(
     await fresh.push(fresh.make())
     with tenancy.bound("edinburgh"):
         assert await Note.filter(owner_id=pat.user.id).count() == 2
+
+
+async def test_a_session_is_tied_to_the_install_it_pushed_from_last(
+    client: Client, other_client: Client, users: UserFactory
+) -> None:
+    """The link is written on a session's first push and whenever it pushes from another
+    install (a wiped and reinstalled app keeps its cookie), and not again on every push."""
+    await signed_in_admin(client, users)
+    pat = await users("edinburgh", "pat")
+    phone = await Device.signed_in(other_client, pat)
+    await phone.push(phone.make())
+    await phone.push(phone.make())  # the link already names this install: nothing to write
+    first = phone.client_id
+    phone.client_id, phone.next_seq = uuid.uuid4(), 1  # the same session, a new install
+    await phone.push(phone.make())
+    # The old install is revoked: the session, now this new install's, goes on.
+    await support.post_form(client, f"/admin/devices/{first}/revoke", {})
+    assert (await other_client.get("/api/session")).status_code == 200
+    await phone.push(phone.make())
+    # The install it pushed from last is revoked: the session ends with it.
+    await support.post_form(client, f"/admin/devices/{phone.client_id}/revoke", {})
+    answer = await other_client.get("/api/session")
+    assert answer.status_code == 401 and answer.json()["error"]["code"] == "revoked"
+    with tenancy.bound("edinburgh"):
+        assert await Note.filter(owner_id=pat.user.id).count() == 4
 
 
 async def test_another_authoritys_device_cannot_be_revoked(
