@@ -2,7 +2,9 @@
 
 - push: 5,000 notes of 1.5 to 2.5 KB from one device, in pushes of the server's limit;
   notes per second, requests, and the ratio of its time to a raw bulk insert of the same rows
-  through the same driver in one transaction (target: at most 2x);
+  through the same driver in one transaction (target: at most 2x), and to the database
+  floor of an exactly-once push: the same rows plus one log row each, with the device's seq
+  moved, in one transaction per ``sync.push.CHUNK`` notes, as the push commits them;
 - edits: 100 edits of existing notes in one push, against a raw update of 100 rows (target:
   at most 3x);
 - pull: a new device's first pull of 5,000 records, with gzip: time, bytes on the wire,
@@ -28,6 +30,7 @@ from bench import harness, sync_deploy
 from bench.bench_home import sign_in
 from bench.harness import Budget
 from bench.sync_deploy import Deployment
+from sync.push import CHUNK
 from tests.sync_junk import valid_mutation
 
 NOTES = 5000
@@ -88,7 +91,9 @@ async def _push_phase(base: str, dep: Deployment) -> tuple[dict[str, Any], list[
     finally:
         await http.aclose()
     owner = await sync_deploy.user_id(dep, "pat")
-    raw = await sync_deploy.raw_insert_notes(dep, owner, [body(n) for n in range(1, NOTES + 1)])
+    bodies = [body(n) for n in range(1, NOTES + 1)]
+    raw = await sync_deploy.raw_insert_notes(dep, owner, bodies)
+    logged = await sync_deploy.raw_insert_logged(dep, owner, bodies, CHUNK)
     numbers = {
         "notes": NOTES,
         "batch": BATCH,
@@ -97,6 +102,8 @@ async def _push_phase(base: str, dep: Deployment) -> tuple[dict[str, Any], list[
         "notes_per_s": round(NOTES / pushed, 1),
         "raw_insert_s": round(raw, 4),
         "ratio_to_raw": round(pushed / raw, 2),
+        "raw_logged_s": round(logged, 4),
+        "ratio_to_logged": round(pushed / logged, 2),
     }
     return numbers, [m["record_id"] for m in queue]
 

@@ -122,6 +122,76 @@ async def raw_insert_notes(dep: Deployment, owner: uuid.UUID, bodies: list[str])
         return time.perf_counter() - started
 
 
+LOG_COLUMNS = "mutation_id, client_id, seq, user_id, kind, record_id, status, result, applied_at"
+
+
+async def raw_insert_logged(
+    dep: Deployment, owner: uuid.UUID, bodies: list[str], chunk: int
+) -> float:
+    """The database floor of an exactly-once push: the same note rows as
+    :func:`raw_insert_notes` plus one mutation-log row each (what makes a resend harmless),
+    with the device row's seq moved and change numbers taken, in one transaction per ``chunk``
+    rows (the push's commits). Seconds taken, with the app's driver."""
+    import json
+    import time
+
+    client_id, now = uuid.uuid4(), datetime.now(UTC)
+    result = json.dumps({"mutation_id": str(uuid.uuid4()), "status": "applied", "version": 1})
+    note_sql = f"INSERT INTO note ({NOTE_COLUMNS}) VALUES ({_marks(16)})"  # noqa: S608
+    log_sql = f"INSERT INTO applied_mutation ({LOG_COLUMNS}) VALUES ({_marks(9)})"  # noqa: S608
+    seq_sql = "UPDATE sync_client SET last_seq = $1, last_seen_at = $2 WHERE id = $3"
+    counter = "UPDATE change_counter SET value = value + $1 WHERE id = 1 RETURNING value"
+    device = "INSERT INTO sync_client (id, user_id, last_seq, created_at, last_seen_at, device)"
+
+    def rows(top: int, start: int) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        part = bodies[start : start + chunk]
+        notes = [note_row(owner, top - len(part) + 1 + n, b) for n, b in enumerate(part)]
+        logs = [
+            (uuid.uuid4(), client_id, start + n + 1, owner, "note.upsert", note[0], "applied",
+             result, now)
+            for n, note in enumerate(notes)
+        ]  # fmt: skip
+        return notes, logs
+
+    if dep.backend == "postgres":
+        conn = await asyncpg.connect(dep.url())
+        try:
+            await conn.execute(f"{device} VALUES ($1, $2, 0, $3, $3, '')", client_id, owner, now)
+            started = time.perf_counter()
+            for start in range(0, len(bodies), chunk):
+                async with conn.transaction():
+                    await conn.execute(seq_sql, start + chunk, now, client_id)
+                    notes, logs = rows(await conn.fetchval(counter, chunk), start)
+                    await conn.executemany(note_sql, notes)
+                    await conn.executemany(log_sql, logs)
+            return time.perf_counter() - started
+        finally:
+            await conn.close()
+    path = dep.url().removeprefix("sqlite://")
+    async with aiosqlite.connect(path, isolation_level=None) as db:
+        params = _sqlite((client_id, owner, now, now))
+        await db.execute(f"{device} VALUES (?, ?, 0, ?, ?, '')", params)
+        started = time.perf_counter()
+        for start in range(0, len(bodies), chunk):
+            await db.execute("BEGIN")
+            await db.execute(_lite(seq_sql), _sqlite((start + chunk, now, client_id)))
+            (top,) = await (await db.execute(_lite(counter), (chunk,))).fetchone()  # type: ignore[misc]
+            notes, logs = rows(top, start)
+            await db.executemany(_lite(note_sql), [_sqlite(r) for r in notes])
+            await db.executemany(_lite(log_sql), [_sqlite(r) for r in logs])
+            await db.execute("COMMIT")
+        return time.perf_counter() - started
+
+
+def _marks(count: int) -> str:
+    return ", ".join(f"${i + 1}" for i in range(count))
+
+
+def _lite(sql: str) -> str:
+    """PostgreSQL's numbered parameters as SQLite's ``?``."""
+    return re.sub(r"\$[0-9]+", "?", sql)
+
+
 _DIGITS = str.maketrans("", "", "0123456789")
 
 
