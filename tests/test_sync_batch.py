@@ -169,7 +169,7 @@ async def _state(names: Names, owner: uuid.UUID, start: int) -> dict[str, Any]:
     ids = names.records
     notes = sorted(
         (names.name(n.id), n.version, n.title, n.body, n.date.isoformat(), n.share_lead,
-         n.deleted_at is not None, n.change_no - start)
+         n.deleted_at is not None, n.change_no - start, n.tags, n.tag_text, n.time)
         for n in await Note.filter(id__in=ids)
     )  # fmt: skip
     kept = sorted(
@@ -322,6 +322,45 @@ async def test_a_push_of_the_maximum_size_is_applied_whole(
         assert sorted(numbers) == list(range(start + 1, start + 201))
     pulled = await device.pull_all()
     assert sorted(c["record_id"] for c in pulled) == sorted(m["record_id"] for m in batch)
+
+
+TAGS = ("Reflective practice", "Wellbeing and support")
+
+
+async def test_edits_in_one_push_write_every_column_and_move_updated_at(
+    client: Client, users: UserFactory
+) -> None:
+    """A batch's edits are written together (one UPDATE run for all): each edited note holds
+    its own new values, tags included, and its ``updated_at`` moves; the one not edited keeps
+    its own."""
+    pat = await users("edinburgh", "pat")
+    device = await Device.signed_in(client, pat)
+    made = [device.make(data=note_data(title=f"n{n}", tags=["Protection"])) for n in range(3)]
+    await device.push(*made)
+    with tenancy.bound("edinburgh"):
+        before = {n.id: n for n in await Note.filter(owner_id=pat.user.id)}
+    edits = [
+        device.make(record_id=m["record_id"], base_version=1,
+                    data=note_data(title=f"edited {n}", tags=[TAGS[n], "Protection"], time="14:30"))
+        for n, m in enumerate(made[:2])
+    ]  # fmt: skip
+    assert statuses(await device.push(*edits)) == ["applied", "applied"]
+    with tenancy.bound("edinburgh"):
+        after = {n.id: n for n in await Note.filter(owner_id=pat.user.id)}
+    for n, m in enumerate(made):
+        note, old = after[uuid.UUID(m["record_id"])], before[uuid.UUID(m["record_id"])]
+        if n < 2:
+            assert (note.title, sorted(note.tags), note.time, note.version) == (
+                f"edited {n}",
+                sorted([TAGS[n], "Protection"]),
+                "14:30",
+                2,
+            )
+            assert note.updated_at > old.updated_at and note.created_at == old.created_at
+            assert note.change_no > old.change_no
+        else:
+            assert (note.title, note.tags, note.version) == ("n2", ["Protection"], 1)
+            assert note.updated_at == old.updated_at and note.change_no == old.change_no
 
 
 async def test_a_pull_misses_nothing_while_50_devices_push_batches_at_once(

@@ -17,7 +17,7 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
 
-from kexpwa.domain import changes, flags, tally
+from kexpwa.domain import bulkwrite, changes, flags, tally
 from kexpwa.domain.changes import Applied, accepted, check_single, next_change_no, upsert
 from kexpwa.domain.errors import NotFound, Stale
 from kexpwa.domain.kinds import Context, Kind
@@ -294,7 +294,7 @@ class Batch:
         if not pending.written:
             return
         written = list(pending.written.values())
-        await _hold_many(written, conn)
+        await bulkwrite.hold_references([(k, r) for k, r, _ in written], conn)
         last = await next_change_no(conn, len(written))
         for number, (_, record, _) in enumerate(written, start=last - len(written) + 1):
             record.change_no = number
@@ -305,23 +305,4 @@ class Batch:
         for model, records in new.items():
             await model.bulk_create(records, using_db=conn)
         for model, records in changed.items():
-            names = [n for n in model._meta.fields_db_projection if n not in _KEPT]
-            await model.bulk_update(records, names, using_db=conn)
-
-
-_KEPT = frozenset({"id", "owner_id", "created_at"})  # never changed by a change
-
-
-async def _hold_many(written: list[tuple[Kind, Record, bool]], conn: BaseDBAsyncClient) -> None:
-    """``changes._hold_references`` for a batch: one key-share lock query per referenced table."""
-    if conn.capabilities.dialect != "postgres":
-        return
-    targets: dict[str, set[uuid.UUID]] = {}
-    for kind, record, _ in written:
-        for ref in kind.references:
-            target = getattr(record, ref.field)
-            if target is not None:
-                targets.setdefault(ref.target._meta.db_table, set()).add(target)
-    for table in sorted(targets):
-        sql = f'SELECT 1 FROM "{table}" WHERE id = ANY($1::uuid[]) ORDER BY id FOR KEY SHARE'  # noqa: S608
-        await conn.execute_query(sql, [sorted(targets[table])])
+            await bulkwrite.update_many(model, records, conn)
