@@ -1,5 +1,9 @@
 """gzip for text responses. Starlette's GZipMiddleware drops the ``http.response.debug``
-messages that tests use to see which template rendered; this passes them through untouched."""
+messages that tests use to see which template rendered; this passes them through untouched.
+
+Level 6 (zlib's own default), not Starlette's 9: on a sync pull page of 1,000 notes (2.2 MB
+of JSON) level 9 took 114 ms for 366 KB and level 6 71 ms for 370 KB (1% more bytes, 40% less
+CPU); level 5 would halve the time again but send 16% more bytes to phones with poor signal."""
 
 from __future__ import annotations
 
@@ -8,9 +12,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class CompressionMiddleware:
-    def __init__(self, app: ASGIApp, *, minimum_size: int = 500) -> None:
+    def __init__(self, app: ASGIApp, *, minimum_size: int = 500, level: int = 6) -> None:
         self.app = app
         self.minimum_size = minimum_size
+        self.level = level
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -26,4 +31,5 @@ class CompressionMiddleware:
 
             await self.app(inner_scope, inner_receive, route)
 
-        await GZipMiddleware(inner, minimum_size=self.minimum_size)(scope, receive, send)
+        gzip = GZipMiddleware(inner, minimum_size=self.minimum_size, compresslevel=self.level)
+        await gzip(scope, receive, send)
