@@ -86,6 +86,7 @@ class Phone:
     index: int
     queue: list[dict[str, Any]] = field(default_factory=list)
     answered: list[dict[str, Any]] = field(default_factory=list)
+    lost: set[str] = field(default_factory=set)  # mutation ids sent whose answer never came
     known: dict[str, tuple[int, bool]] = field(default_factory=dict)  # rid -> (version, deleted)
     predicted: dict[str, tuple[int, bool, str]] = field(default_factory=dict)  # + mutation id
 
@@ -165,8 +166,17 @@ async def _play(phones: list[Phone], rids: list[str], steps: list[tuple[Any, ...
         expected = model.push(cid, batch)
         payload = await phone.device.push(*batch)
         _check(payload["results"], expected)
-        if not lost:
+        if lost:
+            phone.lost.update(m["mutation_id"] for m in batch)
+        else:
             phone.settle(batch, payload["results"])
+
+    async def drain(phone: Phone) -> None:
+        for _ in range(10):
+            if not phone.queue:
+                break
+            await send(phone, phone.queue[:50])
+        assert phone.queue == [], "a queue never drained"
 
     for step in steps:
         phone = phones[step[1]]
@@ -187,13 +197,14 @@ async def _play(phones: list[Phone], rids: list[str], steps: list[tuple[Any, ...
             old = sorted(phone.answered[-step[2] :], key=lambda m: m["seq"])
             await send(phone, old)
         else:
+            # The client pulls only in a sync run whose push went through (static/js/sync.js
+            # `run`): after a lost answer, its next run sends the queue again first. (It may
+            # still pull with entries queued since, never sent: their stale base conflicts.)
+            if any(m["mutation_id"] in phone.lost for m in phone.queue):
+                await drain(phone)
             await _pull(phone, rids)
     for phone in phones:  # back on a good network: drain, then pull
-        for _ in range(10):
-            if not phone.queue:
-                break
-            await send(phone, phone.queue[:50])
-        assert phone.queue == [], "a queue never drained"
+        await drain(phone)
     for phone in phones:
         await _pull(phone, rids)
     return model
