@@ -147,7 +147,8 @@ class Batch:
                 kind, record_id, {}, flags.texts(kind, values.get), why, self.conn
             )
             held = flags.gate(kind, values, None, plan, hold_sharing)
-            record = kind.model(id=record_id, owner_id=self.ctx.actor.id, version=1, **values)
+            owner = self.ctx.actor.id
+            record = bulkwrite.build(kind.model, id=record_id, owner_id=owner, version=1, **values)
             self._changed(kind, record, plan, {}, (), True)
             return Applied(kind.name, record, created=True, sharing_held=tuple(held))
         if base_version != current.version:
@@ -289,7 +290,7 @@ class Batch:
         for row in (*pending.flags_new, *pending.versions, *pending.sharing, *pending.rows):
             groups.setdefault(type(row), []).append(row)
         for model, rows in groups.items():
-            await model.bulk_create(rows, using_db=conn)
+            await bulkwrite.insert_many(model, rows, conn)
         await tally.write(conn, {k: (v[0], v[1]) for k, v in pending.tallies.items()})
         if not pending.written:
             return
@@ -303,6 +304,6 @@ class Batch:
         for kind, record, created in written:
             (new if created else changed).setdefault(kind.model, []).append(record)
         for model, records in new.items():
-            await model.bulk_create(records, using_db=conn)
+            await bulkwrite.insert_many(model, list(records), conn)
         for model, records in changed.items():
             await bulkwrite.update_many(model, records, conn)

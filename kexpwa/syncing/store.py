@@ -21,6 +21,7 @@ from tortoise.expressions import Q, Subquery
 from tortoise.transactions import in_transaction
 
 from kexpwa import tenancy
+from kexpwa.domain import bulkwrite
 from kexpwa.domain.batch import Batch
 from kexpwa.domain.kinds import Context
 from kexpwa.domain.transient import is_transient
@@ -50,7 +51,8 @@ class TortoiseUnit:
         return await apply.apply(store.ctx, mutation, self.client.id, self.conn, store.conflicted)
 
     def _log_row(self, mutation: Mutation, result: Result) -> AppliedMutation:
-        return AppliedMutation(
+        return bulkwrite.build(
+            AppliedMutation,
             mutation_id=mutation.mutation_id,
             client_id=self.client.id,
             seq=mutation.seq,
