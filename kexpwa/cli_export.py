@@ -13,8 +13,9 @@ from typing import Any
 
 import click
 
-from kexpwa import cli_support
+from kexpwa import audit, cli_support, tenancy
 from kexpwa import config as config_module
+from kexpwa.admin.rules import CLI
 from kexpwa.export import build, log
 from kexpwa.export import plan as plans
 
@@ -103,6 +104,15 @@ def export(
         click.echo(f"Wrote {out} ({rows}); manifest SHA-256 {result.manifest_sha256}")
 
 
+async def _audit_rotation(authority: str) -> None:
+    with tenancy.bound(authority):
+        await audit.record(ROTATED, actor_role=CLI, target_kind="authority", target_id=authority)
+    await audit.record_directory(ROTATED, authority=authority)
+
+
+ROTATED = "pseudonym_key.rotated"
+
+
 @click.command("pseudonym-key")
 @click.option("--rotate", is_flag=True, required=True, help="Replace the council's key.")
 @click.option("--authority", required=True, help="The council whose key is replaced.")
@@ -122,6 +132,9 @@ def pseudonym_key(rotate: bool, authority: str, yes: bool) -> None:
             "exports cannot be linked to earlier ones. Rotate the key?",
             abort=True,
         )
+    # Audited first, in the council's log and the directory's (where exports are): a rotation
+    # that cannot be recorded does not happen.
+    cli_support.run(lambda: cli_support.with_databases(cfg, lambda: _audit_rotation(authority)))
     with settings.config.open("rb") as handle:
         data: dict[str, Any] = tomllib.load(handle)
     for item in data["authority"]:

@@ -1,10 +1,12 @@
 """``kexpwa export`` and ``kexpwa pseudonym-key --rotate`` as an operator runs them, on both
 backends (in process, through click's runner: its output is not a terminal, as when piped):
 the export prints nothing and leaves only the finished ZIP; bad input and an unreachable council
-are clear errors that leave no file; rotating a key changes only that council's key."""
+are clear errors that leave no file; rotating a key changes only that council's key, and is
+audited in that council's log and the directory's."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import tomllib
 from pathlib import Path
@@ -12,14 +14,29 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from kexpwa import config as config_module
+from kexpwa import db, tenancy
 from kexpwa.cli import cli
 from kexpwa.config import Config
+from kexpwa.models.audit import AuditEvent
+from kexpwa.models.directory import DirectoryAuditEvent
 from tests.export_helpers import open_zip
 
 
 def _key(config: Path, slug: str) -> str:
     data = tomllib.loads(config.read_text())
     return str(next(a for a in data["authority"] if a["slug"] == slug)["pseudonym_key"])
+
+
+async def _rotations(cfg: Config) -> tuple[list[str], list[str], list[dict[str, object]]]:
+    """Where the rotation was audited: each council's log, and the directory's."""
+    async with db.open_databases(cfg):
+        found = []
+        for slug in ("edinburgh", "east-lothian"):
+            with tenancy.bound(slug):
+                rows = await AuditEvent.filter(action="pseudonym_key.rotated")
+                found.append([r.target_id for r in rows if r.actor_role == "cli"])
+        directory = await DirectoryAuditEvent.filter(action="pseudonym_key.rotated")
+        return found[0], found[1], [r.detail for r in directory]
 
 
 def test_export_rotate_and_failures(cfg: Config, tmp_path: Path) -> None:
@@ -54,6 +71,7 @@ def test_export_rotate_and_failures(cfg: Config, tmp_path: Path) -> None:
     said = runner.invoke(cli, ["pseudonym-key", "--rotate", "--authority", "edinburgh", "--yes"])
     assert said.exit_code == 0 and "pseudonyms change" in said.output
     assert _key(config, "edinburgh") != before and _key(config, "east-lothian") == east
+    assert asyncio.run(_rotations(cfg)) == (["edinburgh"], [], [{"authority": "edinburgh"}])
 
     # A council whose database does not answer: an error naming it, and no file.
     data = tomllib.loads(config.read_text())
@@ -71,3 +89,8 @@ def test_export_rotate_and_failures(cfg: Config, tmp_path: Path) -> None:
     assert failed.exit_code != 0
     assert "East Lothian Council could not be reached" in failed.output, failed.output
     assert list(folder.iterdir()) == [out]
+    # A rotation that cannot be audited (the council's database is gone) does not happen.
+    refused = runner.invoke(
+        cli, ["pseudonym-key", "--rotate", "--authority", "east-lothian", "--yes"]
+    )
+    assert refused.exit_code != 0 and _key(config, "east-lothian") == east
