@@ -1,6 +1,7 @@
 """Research participation travels through sync (on SQLite and PostgreSQL): a phone says yes, the
 push applies it exactly once however often it is resent, the export includes the person's time;
-another device pulls the choice and withdraws it, and the next export leaves the time out. A
+another device pulls the choice and withdraws it, and the next export leaves the time out; each
+choice is audited once. A
 stale choice is a kept conflict; any record id but the person's own, and a delete, are refused
 without changing anything."""
 
@@ -17,6 +18,7 @@ from kexpwa.domain import changes, participation
 from kexpwa.domain.kinds import Context
 from kexpwa.export import plan as plans
 from kexpwa.models.account import Role, User
+from kexpwa.models.audit import AuditEvent
 from kexpwa.models.consent import Participation
 from kexpwa.models.records import SharingChange
 from kexpwa.models.sync import AppliedMutation
@@ -71,6 +73,12 @@ async def test_a_choice_made_on_a_phone_reaches_the_export_and_other_devices(
     with tenancy.bound("edinburgh"):
         assert [c.included for c in await participation.history(pat.user.id)] == [True, False]
         assert not await participation.current(pat.user.id)
+        # Each synced choice is audited once (the resend added nothing), as the form's are.
+        audited = await AuditEvent.filter(action="research.participation").order_by("id")
+        assert [(a.actor_id, a.actor_role, a.detail) for a in audited] == [
+            (pat.user.id, "practitioner", {"included": True}),
+            (pat.user.id, "practitioner", {"included": False}),
+        ]
 
     # The phone, still on version 1, says yes again: a conflict, kept for the person to settle.
     stale = phone.make("participation.upsert", record_id=rid, data={FIELD: True}, base_version=1)

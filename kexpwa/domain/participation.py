@@ -23,9 +23,13 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+
 from kexpwa.domain import text as t
 from kexpwa.domain.kinds import Context, Form, Kind, Rule
 from kexpwa.domain.validation import Collector, merged
+from kexpwa.models.account import User
+from kexpwa.models.audit import AuditEvent
 from kexpwa.models.consent import Participation
 from kexpwa.models.records import SharingChange
 
@@ -78,6 +82,29 @@ async def history(user_id: uuid.UUID) -> list[Change]:
     return [Change(r.changed_at, r.shared) for r in rows]
 
 
+async def after_change(
+    record: Participation, previous: Mapping[str, Any] | None, conn: BaseDBAsyncClient
+) -> None:
+    """Audit every change of the choice in its own transaction, however it was made: the form,
+    or a device's sync of a choice made offline. (Only its owner changes it: ``Kind.single``.)"""
+    included = bool(record.time_and_projects)
+    if previous is not None and bool(previous.get(FIELD)) == included:
+        return
+    roles = await User.filter(id=record.owner_id).using_db(conn).values_list("role", flat=True)
+    await AuditEvent.create(
+        action=AUDIT_ACTION,
+        actor_id=record.owner_id,
+        actor_role=str(roles[0]) if roles else "",
+        target_kind="user",
+        target_id=str(record.owner_id),
+        detail={"included": included},
+        using_db=conn,
+    )
+
+
+AUDIT_ACTION = "research.participation"
+
+
 def consenting() -> Any:
     """The ids of the bound authority's people who include their time and projects now: a
     subquery for the research rule (:mod:`kexpwa.domain.visibility`)."""
@@ -103,4 +130,5 @@ KIND = Kind(
     lead=Rule.NEVER,
     research=Rule.NEVER,  # the research fellow never reads the record; the export asks SQL
     single=record_id,
+    after_change=after_change,
 )

@@ -10,7 +10,6 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from kexpwa import audit
 from kexpwa.domain import consent, participation
 from kexpwa.domain.transient import retried
 from kexpwa.views.capture import context_of
@@ -37,23 +36,14 @@ async def page(request: Request, error: str = "", status_code: int = 200) -> Res
 async def choose(request: Request) -> Response:
     """Save the choice (``time_and_projects``: ``true`` or ``false``; a page cached before it
     was a record may still send ``include``: ``yes`` or ``no``; anything else means no)."""
-    principal = principal_of(request)
     form = await request.form()
     sent = str(form.get(participation.FIELD, form.get("include", "")))[:8]
     include = sent in ("true", "yes")
     ctx = await context_of(request)
     try:
-        changed = await retried(lambda: consent.choose(ctx.actor, include, ctx))
+        # Audited by the change itself (participation.after_change), as a synced choice is.
+        await retried(lambda: consent.choose(ctx.actor, include, ctx))
     except consent.Busy:
         return await page(request, BUSY, 409)
-    if changed:
-        await audit.record(
-            "research.participation",
-            actor_id=principal.id,
-            actor_role=principal.role.value,
-            target_kind="user",
-            target_id=principal.id,
-            included=include,
-        )
     url = request.url_for("participation").include_query_params(done="yes" if include else "no")
     return RedirectResponse(url, status_code=303)
