@@ -59,12 +59,15 @@ async def thread_paths(request: Request) -> list[str]:
 
 
 async def session_info(request: Request) -> Response:
-    """For the offline client: who is signed in (as an opaque key), a fresh CSRF token, and the
-    pages to keep ready offline. 401 when signed out."""
+    """For the offline client: who is signed in (as an opaque key), a fresh CSRF token, the
+    pages to keep ready offline, and the push limits (asked at the start of every sync run, so
+    its first push is already as large as the server takes). 401 when signed out."""
     principal = principal_of(request)
+    settings = request.app.state.settings
     body = {
         "user": user_key(request, principal),
         "csrf": csrf.token_for(request),
         "warm": warm_paths(request) + await lead_paths(request) + await thread_paths(request),
+        "limits": {"mutations": settings.sync_max_mutations, "bytes": settings.max_body_bytes},
     }
     return JSONResponse(body, headers={"Cache-Control": "no-store"})

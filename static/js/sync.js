@@ -12,9 +12,15 @@
 (function (scope) {
   "use strict";
   var S = scope.kxStore;
-  // Mutations per push until the server says how many it takes (X-Sync-Max-Mutations and
-  // X-Sync-Max-Bytes on every push answer, see sync/PROTOCOL.md "Limits").
+  // Mutations per push until the server says how many it takes: /api/session's "limits" at
+  // the start of every run, and X-Sync-Max-Mutations and X-Sync-Max-Bytes on every push answer
+  // (see sync/PROTOCOL.md "Limits").
   var limits = { mutations: 50, bytes: 2097152 };
+
+  function adopt(most, bytes) {
+    if (most > 0) limits.mutations = most;
+    if (bytes > 0) limits.bytes = bytes;
+  }
   var encoder = typeof TextEncoder !== "undefined" ? new TextEncoder() : null;
   var state = { csrf: null, user: null, attempt: 0, nextAt: 0, signedOut: false, revoked: false, blocked: "", lastError: "", failedAt: 0 };
   var listeners = [];
@@ -83,6 +89,7 @@
       .then(function (info) {
         state.csrf = info ? info.csrf : null;
         state.user = info ? info.user : null;
+        if (info && info.limits) adopt(parseInt(info.limits.mutations, 10), parseInt(info.limits.bytes, 10));
         return info;
       });
   }
@@ -111,10 +118,8 @@
       headers: { "Content-Type": "application/json", "X-CSRF-Token": state.csrf || "", Accept: "application/json" },
       body: body
     }).then(function (response) {
-      var most = parseInt(response.headers.get("X-Sync-Max-Mutations") || "", 10);
-      var bytes = parseInt(response.headers.get("X-Sync-Max-Bytes") || "", 10);
-      if (most > 0) limits.mutations = most;
-      if (bytes > 0) limits.bytes = bytes;
+      adopt(parseInt(response.headers.get("X-Sync-Max-Mutations") || "", 10),
+        parseInt(response.headers.get("X-Sync-Max-Bytes") || "", 10));
       return response;
     });
   }
