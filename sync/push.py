@@ -113,7 +113,15 @@ async def apply_once(store: Store, client_id: uuid.UUID, mutation: Mutation) -> 
 async def _attempt_chunk(store: Store, client_id: uuid.UUID, chunk: list[Mutation]) -> list[Result]:
     """The chunk in one unit: its results, up to and including the first out_of_order."""
     async with store.unit(client_id) as unit:
-        stored = await unit.stored_many([m.mutation_id for m in chunk])
+        # A chunk that goes on exactly from the device's last seq (as every push but a resend
+        # does) is not looked up in the log: a resend under a new seq (the device renumbered its
+        # queue) trips the log's primary key instead, the unit fails whole, and the chunk goes
+        # one mutation per unit, which looks each one up (apply_chunk). Any other chunk is
+        # looked up whole, as a resend's answer depends on it.
+        first = unit.last_seq + 1
+        fresh = all(m.seq == first + n for n, m in enumerate(chunk))
+        ids = [m.mutation_id for m in chunk]
+        stored = {} if fresh else await unit.stored_many(ids)
         last = unit.last_seq
         slots: list[Result | None] = []
         todo: list[tuple[Mutation, Result | None]] = []
