@@ -30,6 +30,7 @@ from kexpwa.views import (
     timelog,
 )
 from kexpwa.views import sync as sync_views
+from kexpwa.views.area import Area
 from kexpwa.views.capture import Endpoint
 from kexpwa.web.access import (
     ACCESS_ATTR,
@@ -53,7 +54,7 @@ def _static() -> Mount:
     return Mount("/static", app=files, name="static")
 
 
-def _capture(path: str, area: capture.Area, index: Endpoint, **own: Endpoint) -> list[BaseRoute]:
+def _capture(path: str, area: Area, index: Endpoint, **own: Endpoint) -> list[BaseRoute]:
     """A capture area's routes: list, new, recently deleted, the edit form the worker fills
     offline (``offline-edit``), and per record (by its UUID)
     save (create or change), edit, delete and restore. The shared pages come from

@@ -1,7 +1,8 @@
 """What the four capture areas (notes, journal, time, projects) do alike: list with search,
 filters and paging; new and edit forms; save, delete and restore through the one change path.
 
-Each area's view module describes itself with an :class:`Area` and keeps only what is its own.
+Each area's view module describes itself with an :class:`~kexpwa.views.area.Area` and keeps
+only what is its own; deleting and restoring are in :mod:`kexpwa.views.capture_bin`.
 Forms post to ``<area>/{id}`` whether the record is new or not; ``version`` in the form tells
 the domain which (see kexpwa.views.forms). With JavaScript the offline layer sends the same
 fields through the sync engine instead, and both end in :func:`kexpwa.domain.changes.upsert`.
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -19,80 +19,14 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from kexpwa.domain import changes, days, flags, queries, registry
-from kexpwa.domain.errors import Gone, Invalid, NotFound, Stale
-from kexpwa.domain.kinds import Context, Kind
+from kexpwa.domain import changes, days, flags, queries
+from kexpwa.domain.errors import Invalid, NotFound, Stale
 from kexpwa.domain.transient import retried
-from kexpwa.models.account import User
 from kexpwa.models.records import Record
 from kexpwa.views import forms
-from kexpwa.web.access import principal_of
+from kexpwa.views.area import Area, context_of, owner_of, record_id
+from kexpwa.views.capture_bin import delete, recently_deleted, restore
 from kexpwa.web.templating import render
-
-Extras = Callable[[Request, dict[str, Any]], Awaitable[dict[str, Any]]]
-
-
-async def _no_extras(request: Request, values: dict[str, Any]) -> dict[str, Any]:
-    return {}
-
-
-def _no_defaults() -> dict[str, Any]:
-    return {}
-
-
-@dataclass(frozen=True)
-class Area:
-    """A capture area's pages. What the record kind itself is (its fields, list order and
-    filters, list route) comes from its :class:`~kexpwa.domain.kinds.Kind`."""
-
-    kind: str  # the domain's kind: "note"
-    folder: str  # templates/<folder>/: "notes"
-    stem: str  # route names: "note" -> note_new, note_save, note_edit, ...
-    noun: str  # for people: "note"
-    plural: str  # "notes"
-    summary: Callable[[Any], str]  # one line naming a record, for undo and recently deleted
-    describe: Callable[[Any], list[tuple[str, str]]]  # (label, text) pairs, for conflicts
-    defaults: Callable[[], dict[str, Any]] = _no_defaults  # a new form's values
-    extras: Extras = _no_extras  # what the form needs besides values (pickers, template)
-    # The offline edit form's values besides the defaults (the journal's: its template); None
-    # refuses the request (404).
-    offline_values: Callable[[Request], dict[str, Any] | None] = lambda request: {}
-    to_values: Callable[[Any], dict[str, Any]] | None = None  # record -> form values
-    show_route: str | None = None  # where a saved record is shown; default: the list
-
-    @property
-    def spec(self) -> Kind:
-        return registry.kind_of(self.kind)
-
-    @property
-    def list_route(self) -> str:
-        return self.spec.list_route
-
-    @property
-    def filters(self) -> tuple[str, ...]:
-        """The list filters offered: "project", "tag"."""
-        return self.spec.filters
-
-    def name(self, action: str) -> str:
-        return f"{self.stem}_{action}"
-
-    def template(self, name: str) -> str:
-        return f"{self.folder}/{name}.html"
-
-
-def owner_of(request: Request) -> uuid.UUID:
-    return principal_of(request).id
-
-
-async def context_of(request: Request) -> Context:
-    user = await User.get(id=owner_of(request))
-    return Context.of(user, request.app.state.settings)
-
-
-def record_id(request: Request) -> uuid.UUID:
-    value = request.path_params["id"]
-    assert isinstance(value, uuid.UUID)
-    return value
 
 
 def list_url(request: Request, area: Area, filters: queries.Filters, page: int = 1) -> str:
@@ -287,50 +221,6 @@ async def save(request: Request, area: Area) -> Response:
     else:
         target = request.url_for(area.list_route)
     return RedirectResponse(str(target), status_code=303)
-
-
-async def delete(request: Request, area: Area) -> Response:
-    """Soft delete, then the list with "Deleted. Undo" at the top. The form must carry the
-    version it shows: without one (or with an old one) the answer is 409 and nothing changes."""
-    form = await request.form()
-    rid = forms.record_id(form, record_id(request))
-    version = forms.base_version(form.get("version")) or 0
-    ctx = await context_of(request)
-    try:
-        await retried(lambda: changes.delete(ctx, area.kind, rid, version))
-    except Stale:
-        raise HTTPException(
-            409,
-            f"This {area.noun} was changed somewhere else since you opened it. "
-            "Open it again, check it, then delete it if you still want to.",
-        ) from None
-    except NotFound as exc:
-        raise HTTPException(404, exc.message) from None
-    target = request.url_for(area.list_route).include_query_params(deleted=str(rid))
-    return RedirectResponse(str(target), status_code=303)
-
-
-async def restore(request: Request, area: Area) -> Response:
-    form = await request.form()
-    rid = forms.record_id(form, record_id(request))
-    ctx = await context_of(request)
-    try:
-        await retried(lambda: changes.restore(ctx, area.kind, rid))
-    except NotFound as exc:
-        raise HTTPException(404, exc.message) from None
-    except Gone as exc:
-        raise HTTPException(410, exc.message) from None
-    return RedirectResponse(str(request.url_for(area.list_route)), status_code=303)
-
-
-async def recently_deleted(request: Request, area: Area) -> Response:
-    days = int(request.app.state.settings.undo_days)
-    items = await queries.recently_deleted(area.kind, owner_of(request), days)
-    return render(
-        request,
-        "capture/deleted.html",
-        {"area": area, "items": items, "summary": area.summary, "undo_days": days},
-    )
 
 
 Endpoint = Callable[[Request], Awaitable[Response]]

@@ -15,6 +15,7 @@ from kexpwa.domain import days, journal_templates, queries
 from kexpwa.domain.journal import SECTION_MAX
 from kexpwa.models.records import JournalEntry
 from kexpwa.views import capture, feedback
+from kexpwa.views.area import Area, owner_of
 from kexpwa.web.templating import render
 
 
@@ -34,7 +35,7 @@ async def _source(request: Request, raw: object) -> JournalEntry | None:
         return None
     if source_id is None:
         return None
-    found = await queries.get_own("journal", capture.owner_of(request), source_id)
+    found = await queries.get_own("journal", owner_of(request), source_id)
     assert found is None or isinstance(found, JournalEntry)
     return found
 
@@ -54,7 +55,7 @@ def _offline_values(request: Request) -> dict[str, Any] | None:
     return None if template is None else {"template": template.key}
 
 
-AREA = capture.Area(
+AREA = Area(
     kind="journal",
     folder="journal",
     stem="journal",

@@ -12,6 +12,7 @@ from kexpwa.domain import days, queries
 from kexpwa.domain.notes import BODY_MAX
 from kexpwa.models.records import Note
 from kexpwa.views import capture, feedback
+from kexpwa.views.area import Area, owner_of
 
 
 def _describe(note: Note) -> list[tuple[str, str]]:
@@ -27,14 +28,14 @@ async def _thread(request: Request) -> dict[str, Any]:
     record_id = request.path_params.get("id")
     if not isinstance(record_id, uuid.UUID):
         return {}
-    record = await queries.get_own("note", capture.owner_of(request), record_id)
+    record = await queries.get_own("note", owner_of(request), record_id)
     if record is None or record.deleted_at is not None:
         return {}
     return await feedback.own_context(request, "note", record)
 
 
 async def _extras(request: Request, values: dict[str, Any]) -> dict[str, Any]:
-    projects = await queries.own_projects(capture.owner_of(request))
+    projects = await queries.own_projects(owner_of(request))
     return {
         "projects_options": [(str(p.id), p.title) for p in projects],
         "body_max": BODY_MAX,
@@ -42,7 +43,7 @@ async def _extras(request: Request, values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-AREA = capture.Area(
+AREA = Area(
     kind="note",
     folder="notes",
     stem="note",
@@ -56,7 +57,7 @@ AREA = capture.Area(
 
 
 async def index(request: Request) -> Response:
-    projects = await queries.own_projects(capture.owner_of(request))
+    projects = await queries.own_projects(owner_of(request))
     return await capture.list_page(
         request, AREA, {"projects": projects, "project_titles": {p.id: p.title for p in projects}}
     )

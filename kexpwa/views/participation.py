@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 
 from kexpwa.domain import consent, participation
 from kexpwa.domain.transient import retried
-from kexpwa.views.capture import context_of
+from kexpwa.views.area import context_of
 from kexpwa.web.access import principal_of
 from kexpwa.web.templating import render
 

@@ -11,6 +11,7 @@ from starlette.responses import Response
 from kexpwa.domain import queries, stages
 from kexpwa.models.records import Project
 from kexpwa.views import capture
+from kexpwa.views.area import Area
 from kexpwa.web.templating import render
 
 
@@ -29,7 +30,7 @@ async def _extras(request: Request, values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-AREA = capture.Area(
+AREA = Area(
     kind="project",
     folder="projects",
     stem="project",

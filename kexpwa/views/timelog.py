@@ -12,6 +12,7 @@ from kexpwa.domain import days, durations, queries
 from kexpwa.domain.timelog import serialize
 from kexpwa.models.records import TimeEntry
 from kexpwa.views import capture
+from kexpwa.views.area import Area, owner_of
 
 
 def _summary(entry: TimeEntry) -> str:
@@ -34,7 +35,7 @@ def _values(entry: TimeEntry) -> dict[str, Any]:
 
 
 async def _extras(request: Request, values: dict[str, Any]) -> dict[str, Any]:
-    projects = await queries.own_projects(capture.owner_of(request))
+    projects = await queries.own_projects(owner_of(request))
     return {
         "projects_options": [(str(p.id), p.title) for p in projects],
         "activity_options": [(a, a) for a in request.app.state.settings.activities],
@@ -42,7 +43,7 @@ async def _extras(request: Request, values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-AREA = capture.Area(
+AREA = Area(
     kind="time",
     folder="time",
     stem="time",
@@ -58,7 +59,7 @@ AREA = capture.Area(
 
 async def index(request: Request) -> Response:
     """The time page: this week's totals (work, own, all) above the list."""
-    owner = capture.owner_of(request)
+    owner = owner_of(request)
     projects = await queries.own_projects(owner)
     monday, sunday = queries.week_of(days.today())
     totals = await queries.time_totals([owner], monday, sunday)
