@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 
@@ -16,4 +16,21 @@ async def hello(request: Request) -> Response:
     return PlainTextResponse("ok")
 
 
-app = Starlette(routes=[Route("/", hello), Route("/healthz", hello)])
+async def push(request: Request) -> Response:
+    """The sync push's HTTP part alone: read the JSON body, answer every mutation "applied"
+    (no session, no checks, no database): what the same client and uvicorn cost per push."""
+    body = await request.json()
+    mutations = body.get("mutations", [])
+    results = [
+        {"mutation_id": m["mutation_id"], "status": "applied", "version": 1} for m in mutations
+    ]
+    return JSONResponse({"results": results, "last_seq": len(mutations)})
+
+
+app = Starlette(
+    routes=[
+        Route("/", hello),
+        Route("/healthz", hello),
+        Route("/sync/push", push, methods=["POST"]),
+    ]
+)

@@ -169,8 +169,13 @@ async def _pull_phase(base: str, dep: Deployment) -> dict[str, Any]:
     }
 
 
-async def _devices_phase(base: str, dep: Deployment) -> dict[str, Any]:
-    sessions = [await _session(base, a, u, pool=DEVICES) for a, u in PEOPLE]
+async def _devices_phase(base: str, dep: Deployment | None) -> dict[str, Any]:
+    """200 devices at once. With no deployment, against the baseline app (its echo of a push,
+    with no session): the same client, uvicorn and machine, doing nothing else."""
+    if dep is None:
+        sessions = [(harness.client(base, DEVICES), "") for _ in PEOPLE]
+    else:
+        sessions = [await _session(base, a, u, pool=DEVICES) for a, u in PEOPLE]
     latencies: list[float] = []
     errors = 0
 
@@ -195,6 +200,15 @@ async def _devices_phase(base: str, dep: Deployment) -> dict[str, Any]:
     elapsed = time.perf_counter() - started
     for http, _ in sessions:
         await http.aclose()
+    timing = {
+        "requests": len(latencies),
+        "seconds": round(elapsed, 3),
+        "p50_ms": round(harness.percentile(latencies, 50) * 1000, 1),
+        "p95_ms": round(harness.percentile(latencies, 95) * 1000, 1),
+        "errors": errors,
+    }
+    if dep is None:
+        return timing
     logged = applied_once = 0
     for slug in ("edinburgh", "east-lothian"):
         logged += int(await sync_deploy.scalar(dep, "SELECT count(*) FROM applied_mutation", slug))
@@ -206,11 +220,7 @@ async def _devices_phase(base: str, dep: Deployment) -> dict[str, Any]:
     return {
         "devices": DEVICES,
         "mutations": DEVICES * PER_DEVICE,
-        "requests": len(latencies),
-        "seconds": round(elapsed, 3),
-        "p50_ms": round(harness.percentile(latencies, 50) * 1000, 1),
-        "p95_ms": round(harness.percentile(latencies, 95) * 1000, 1),
-        "errors": errors,
+        **timing,
         "duplicates": logged - applied_once,
         "logged": logged,
     }
@@ -227,6 +237,14 @@ async def _phases(dep: Deployment) -> dict[str, dict[str, Any]]:
     with server as base:
         out["devices"] = await _devices_phase(base, dep)
         out["devices"]["uvicorn_workers"] = workers
+    # The same 200 devices against the baseline app's push (JSON in and out, nothing else), on
+    # as many workers: the floor this client, uvicorn and machine set.
+    baseline = harness.uvicorn_server("bench.baseline_app:app", workers=workers)
+    with baseline as base:
+        floor = await _devices_phase(base, None)
+    out["devices"]["baseline_p50_ms"] = floor["p50_ms"]
+    out["devices"]["baseline_p95_ms"] = floor["p95_ms"]
+    out["devices"]["ratio_p95"] = round(out["devices"]["p95_ms"] / max(floor["p95_ms"], 0.1), 2)
     return out
 
 
