@@ -109,6 +109,21 @@ def idb_dump(page: Page) -> dict[str, int]:
     return result
 
 
+def wait_wiped(page: Page, timeout: float = 10_000) -> None:
+    """Until the device holds no kexpwa database and no page cache. A wipe's deletion of the
+    database completes once every connection to it has closed: the worker closes its own when
+    told (``versionchange``), a moment after the page's request on a loaded machine."""
+    poll(
+        page,
+        """async () => {
+            const dbs = indexedDB.databases ? await indexedDB.databases() : [];
+            const pages = (await caches.keys()).filter(n => n.startsWith('kexpwa-pages-'));
+            return !dbs.some(d => /^kexpwa(-|$)/.test(d.name)) && pages.length === 0;
+        }""",
+        timeout=timeout,
+    )
+
+
 def field(page: Page, name: str) -> Any:
     return page.locator(f'form[data-kind] [name="{name}"]')
 

@@ -245,8 +245,8 @@ def test_sign_out_warns_then_wipes_and_the_next_user_sees_nothing(
     live_server.start()
     warning.get_by_role("button", name="Sign out and lose them").click()
     page.wait_for_url(re.compile(r".*/login$"))
-    state = device.idb_dump(page)
-    assert state == {"databases": 0, "page_caches": 0}
+    device.wait_wiped(page)
+    assert device.idb_dump(page) == {"databases": 0, "page_caches": 0}
     sign_in(page, live_server, username="sam")
     device.wait_for_worker(page)
     assert device.counts(page)["pending"] == 0
