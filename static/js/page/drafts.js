@@ -117,9 +117,9 @@
 
   function when(ms) {
     var d = new Date(ms), now = new Date();
-    var time = d.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" });
+    var time = kx.format.clock(ms);
     if (d.toDateString() === now.toDateString()) return "today at " + time;
-    return d.toLocaleDateString("en-GB", { weekday: "short", day: "numeric", month: "short" }) + " at " + time;
+    return kx.format.shortDay(ms) + " at " + time;
   }
 
   function notice(form, cls) {
