@@ -109,6 +109,29 @@ def _label(e: dict[str, Any], script: str) -> tuple[str, str]:
     return "other", name
 
 
+def breakdown(inside: list[dict[str, Any]]) -> dict[str, float]:
+    """Self time (ms) of one task's nested events (sorted by start), by what each was."""
+    self_ms: dict[str, float] = defaultdict(float)
+    stack: list[tuple[dict[str, Any], tuple[str, str], float]] = []  # event, label, child ms
+
+    def close(until: float) -> None:
+        while stack and stack[-1][0]["ts"] + stack[-1][0]["dur"] <= until:
+            ev, lab, kids = stack.pop()
+            self_ms[" ".join(x for x in lab if x)] += max(0.0, ev["dur"] / 1000 - kids)
+            if stack:
+                p_ev, p_lab, p_kids = stack[-1]
+                stack[-1] = (p_ev, p_lab, p_kids + ev["dur"] / 1000)
+
+    for e in inside:
+        close(e["ts"])
+        kind, script = _label(e, stack[-1][1][1] if stack else "")
+        if kind == "other" and stack and stack[-1][1][0] != "other":
+            kind, script = stack[-1][1]
+        stack.append((e, (kind, script), 0.0))
+    close(float("inf"))
+    return self_ms
+
+
 def analyse(raw: bytes, base: str) -> dict[str, Any]:
     events: list[dict[str, Any]] = json.loads(raw)["traceEvents"]
     pid, tid = _main_thread(events, base)
@@ -139,27 +162,10 @@ def analyse(raw: bytes, base: str) -> dict[str, Any]:
             blocking += max(0.0, ms - LONG_MS)
         if ms <= LONG_MS:
             continue
-        inside = [e for e in spans if t["ts"] <= e["ts"] and e["ts"] + e["dur"] <= t["ts"] + t["dur"]]
-        self_ms: dict[str, float] = defaultdict(float)
-        stack: list[tuple[dict[str, Any], tuple[str, str], float]] = []  # event, label, child ms
-
-        def close(until: float) -> None:
-            while stack and stack[-1][0]["ts"] + stack[-1][0]["dur"] <= until:
-                ev, lab, kids = stack.pop()
-                own = ev["dur"] / 1000 - kids
-                self_ms[" ".join(x for x in lab if x)] += max(0.0, own)
-                if stack:
-                    p_ev, p_lab, p_kids = stack[-1]
-                    stack[-1] = (p_ev, p_lab, p_kids + ev["dur"] / 1000)
-
-        for e in inside:
-            close(e["ts"])
-            parent_script = stack[-1][1][1] if stack else ""
-            kind, script = _label(e, parent_script)
-            if kind == "other" and stack and stack[-1][1][0] != "other":
-                kind, script = stack[-1][1]
-            stack.append((e, (kind, script), 0.0))
-        close(float("inf"))
+        inside = [
+            e for e in spans if t["ts"] <= e["ts"] and e["ts"] + e["dur"] <= t["ts"] + t["dur"]
+        ]
+        self_ms = breakdown(inside)
         top = sorted(((round(v, 1), k) for k, v in self_ms.items() if v >= 1.0), reverse=True)
         long_tasks.append({
             "at_ms": round((t["ts"] - start) / 1000), "ms": round(ms, 1),

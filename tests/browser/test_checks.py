@@ -238,7 +238,8 @@ def test_the_phones_london_day_and_clock_agree_with_the_servers_and_intl(
         """(all) => all.map(ms => [kx.dates.today(ms), kx.format.clock(ms),
              new Date(ms).toLocaleTimeString('en-GB', {hour: '2-digit', minute: '2-digit'}),
              kx.format.shortDay(ms),
-             new Date(ms).toLocaleDateString('en-GB', {weekday: 'short', day: 'numeric', month: 'short'})])""",
+             new Date(ms).toLocaleDateString('en-GB',
+               {weekday: 'short', day: 'numeric', month: 'short'})])""",
         ms,
     )
     for instant, (day, clock, intl_clock, short, intl_short) in zip(instants, got, strict=True):
