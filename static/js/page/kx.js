@@ -8,6 +8,8 @@
   try { config = el ? JSON.parse(el.textContent) : {}; } catch (e) { /* no config: stay online-only */ }
   var who = document.querySelector('meta[name="kexpwa-user"]');
   var owner = who ? who.getAttribute("content") : "";
+  // Whether this person's role syncs entries (practitioners and team leads; not an admin).
+  var syncs = !!(who && who.hasAttribute("data-sync"));
 
   function $(sel, root) { return (root || document).querySelector(sel); }
 
@@ -45,6 +47,7 @@
   window.kx = {
     config: config,
     owner: owner,
+    syncs: syncs,
     kinds: config.kinds || {},
     $: $,
     $all: function (sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); },
