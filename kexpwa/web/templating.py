@@ -5,6 +5,7 @@ module needs nothing above ``web/``."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
@@ -107,7 +108,8 @@ def _context(request: Request) -> dict[str, Any]:
         # Whether this person's role syncs entries (an admin's does not: no status line, no
         # sync client, none of /sync's 403s on every page).
         "syncs": bool(principal and principal.role in SYNCING_ROLES),
-        "kx_config": client_config(request),
+        # base.html calls it after the content: kx_config(scanning="forms" in needs).
+        "kx_config": functools.partial(client_config, request),
         "csrf_token": csrf.token_for(request),
         "is_htmx": is_htmx(request),
         "settings": request.app.state.settings,

@@ -97,7 +97,7 @@
       var store = t.objectStore("drafts");
       if (empty) store.delete(k); else store.put(record);
     }).catch(function (err) {
-      try { kx.forms.storageProblem(err); } catch (e) { /* shown in the banner */ }
+      try { kx.storageProblem(err); } catch (e) { /* shown in the banner */ }
     }).then(function () {
       w.busy = null;
       if (w.again) { w.again = false; return save(form); }

@@ -1,6 +1,7 @@
 // kexpwa's page client, its first part: the shared namespace. Every later part reads what it
 // needs from window.kx and registers its own functions there. The parts are served joined, in
-// the order BUNDLES lists them (kexpwa/web/assets.py), as one deferred js/page.js. No personal
+// the order BUNDLES lists them (kexpwa/web/assets.py), as one deferred js/page.js on every
+// page, and js/form.js (the forms' parts) after it on pages with a capture form. No personal
 // data goes to localStorage, URLs or the console.
 (function () {
   "use strict";
@@ -29,6 +30,15 @@
     return b;
   }
 
+  // A failed IndexedDB write of what the person typed (an entry, a draft): say so, keep the text.
+  function storageProblem(err) {
+    var quota = err && (err.name === "QuotaExceededError" || /quota/i.test(String(err.message)));
+    banner(quota
+      ? "This phone has no room left for kexpwa. Nothing was lost: your text is still on screen. Free some space, then save again."
+      : "This entry could not be saved on this device (" + (err && err.name || "storage error") + "). Your text is still on screen.", "error");
+    throw err;
+  }
+
   // Run fn once the page has loaded and the browser has a moment (at most a second later):
   // for work the first paint does not need.
   function afterLoad(fn) {
@@ -55,6 +65,7 @@
     plural: function (n, one, many) { return n + " " + (n === 1 ? one : many); },
     banner: banner,
     button: button,
+    storageProblem: storageProblem,
     afterLoad: afterLoad
   };
 })();
