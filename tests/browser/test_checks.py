@@ -219,7 +219,7 @@ def test_the_phones_london_day_and_clock_agree_with_the_servers_and_intl(
     London's midnights, the day is the one zoneinfo gives the server, and the clock and short
     day read as Chromium's en-GB formatting writes them."""
     _, page = phone
-    page.goto(server.url + "/notes")
+    page.goto(server.url + "/time/new")
     london, instants = ZoneInfo("Europe/London"), []
     for year in range(2024, 2041):
         for month in (3, 10):
