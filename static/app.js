@@ -74,7 +74,8 @@
     field.focus();
   });
 
-  // Focus the first error summary on full page loads, too.
+  // Focus the first error summary on full page loads, too. (A form cached by an older worker
+  // still has its quick-fill buttons hidden: show them.)
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-quick-fill][hidden]").forEach(function (group) {
       group.hidden = false;

@@ -1,5 +1,7 @@
-"""The page client is written as one plain script per concern (static/js/page/) and served as one
-content-hashed file, ``js/page.js``: the parts joined in their declared order, nothing else."""
+"""The page client is written as one plain script per concern (static/js/page/) and served as two
+content-hashed files: ``js/page.js`` on every page and ``js/form.js`` (what only a capture form
+runs) on pages with such a form; each is its parts joined in their declared order, nothing
+else."""
 
 from __future__ import annotations
 
@@ -20,13 +22,19 @@ from tests.conftest import Client
 from tests.support import UserFactory
 
 PARTS = BUNDLES["js/page.js"]
+FORM_PARTS = BUNDLES["js/form.js"]
 
 
-def test_every_part_of_the_page_client_is_in_the_bundle_in_order() -> None:
+def test_every_part_of_the_page_client_is_in_one_bundle_in_order() -> None:
     on_disk = {p.relative_to(STATIC_DIR).as_posix() for p in (STATIC_DIR / "js/page").glob("*.js")}
-    assert set(PARTS) == on_disk, "a page script exists that the bundle would not serve"
+    assert sorted(PARTS + FORM_PARTS) == sorted(on_disk), "each page script in one bundle, once"
+    assert set(BUNDLES) == {"js/page.js", "js/form.js"}
     assert PARTS[0] == "js/page/kx.js"  # the namespace first: every other part extends it
     assert PARTS[-1] == "js/page/offline.js"  # start-up last, once every part has registered
+    # form.js runs after page.js (base.html loads it later, both deferred): its parts extend
+    # what page.js registered (records.js wraps kx.drafts.restore before the start-up's
+    # DOMContentLoaded calls it), and nothing in page.js needs them to load.
+    assert FORM_PARTS[-1] == "js/page/forms.js"
 
 
 def test_the_bundle_is_the_parts_bytes_and_its_hash_follows_them(tmp_path: Path) -> None:
@@ -58,10 +66,34 @@ async def test_pages_load_the_bundle_and_it_is_served_cached_forever(client: Cli
     assert assets.hashes["js/page.js"] == hashlib.sha256(body).hexdigest()[:12]
 
 
-def test_the_worker_precaches_the_bundle_not_its_parts() -> None:
+def test_the_worker_precaches_the_bundles_not_their_parts() -> None:
     urls = precache_urls()
     assert assets.url("js/page.js") in urls
+    assert assets.url("js/form.js") in urls  # a form opened offline has its scripts
     assert not [u for u in urls if "/js/page/" in u]
+
+
+async def test_only_pages_with_a_capture_form_load_the_form_bundle_and_the_rules(
+    client: Client, users: UserFactory
+) -> None:
+    """js/form.js and #kx-config's identifier rules (about 10 KB and 1.8 KB compressed) only
+    where a form is checked and saved: not on the sign-in page, home, the lists, "Needs
+    attention" or "This device"."""
+    script = f'<script src="{assets.url("js/form.js")}" defer></script>'
+    rules = '"identifiers": {'
+    page = (await client.get("/login")).text
+    assert script not in page and '"identifiers": null' in page
+    await sign_in(client, users)
+    for path in ("/", "/notes", "/journal", "/time", "/projects", "/attention", "/device"):
+        page = (await client.get(path)).text
+        assert assets.url("js/page.js") in page, path
+        assert script not in page and rules not in page and "data-kind=" not in page, path
+    for path in ("/notes/new", "/time/new", "/journal/new?template=gibbs", "/projects/new",
+                 "/notes/offline-edit", "/participation"):  # fmt: skip
+        page = (await client.get(path)).text
+        assert script in page and rules in page, path
+        # after page.js, whose namespace and start-up its parts extend
+        assert page.index(assets.url("js/page.js")) < page.index(script), path
 
 
 def test_scripts_are_served_without_their_comment_lines_and_nothing_else_changes() -> None:
@@ -78,7 +110,7 @@ def test_scripts_are_served_without_their_comment_lines_and_nothing_else_changes
         code = [ln.strip() for ln in path.read_bytes().splitlines()]
         kept = [ln for ln in code if ln and not ln.startswith(b"//")]
         served = assets.served.get(name) or b""
-        if name not in PARTS:
+        if name not in PARTS + FORM_PARTS:
             assert [ln.strip() for ln in served.splitlines() if ln.strip()] == kept, name
 
 

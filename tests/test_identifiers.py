@@ -18,7 +18,9 @@ from starlette.applications import Starlette
 from kexpwa.domain import identifiers
 from kexpwa.domain.identifiers import luhn_ok, mod11_ok, redact, scan
 from kexpwa.domain.textfold import fold, table, utf16_len
+from tests.capture_helpers import sign_in
 from tests.conftest import Client
+from tests.support import UserFactory
 
 VECTORS = Path(__file__).parent / "vectors"
 DATES = st.dates(min_value=date(1920, 1, 1), max_value=date(2026, 12, 31))
@@ -180,8 +182,16 @@ def test_the_rules_compile_as_python_and_say_what_the_phone_needs() -> None:
     assert "names" in rules["names_note"]
 
 
-async def test_every_page_carries_the_rules(client: Client, app: Starlette) -> None:
+async def test_every_form_page_carries_the_rules(
+    client: Client, app: Starlette, users: UserFactory
+) -> None:
+    """The rules go where a form is scanned before it is saved (js/form.js); a page without
+    such a form goes without them (tests/test_assets.py lists which)."""
     page = await client.get("/login")
+    match = re.search(r'<script type="application/json" id="kx-config">(.*?)</script>', page.text)
+    assert match and json.loads(match.group(1))["identifiers"] is None
+    await sign_in(client, users)
+    page = await client.get("/notes/new")
     match = re.search(r'<script type="application/json" id="kx-config">(.*?)</script>', page.text)
     assert match
     assert json.loads(match.group(1))["identifiers"] == json.loads(json.dumps(identifiers.rules()))

@@ -13,7 +13,8 @@ from starlette.routing import NoMatchFound, Route
 from kexpwa import config as config_module
 from kexpwa import settings as settings_module
 from kexpwa.app import create_app
-from kexpwa.web.templating import _day, _url_for, field_id
+from kexpwa.web.access import CAPTURE
+from kexpwa.web.templating import SYNCING_ROLES, _day, _url_for, field_id
 
 
 def test_url_for_matches_starlette_for_every_route(tmp_path: Path) -> None:
@@ -50,3 +51,7 @@ def test_display_helpers() -> None:
     assert _day(date(2026, 1, 5)) == "Mon 5 Jan 2026"
     assert _day(None) == ""
     assert field_id("sections.action_plan") == "f-sections-action-plan"
+
+
+def test_the_roles_that_run_the_sync_client_are_those_allowed_to_sync() -> None:
+    assert SYNCING_ROLES == CAPTURE.roles

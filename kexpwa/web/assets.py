@@ -32,20 +32,20 @@ BUNDLES: dict[str, tuple[str, ...]] = {
             "format",
             "worker",
             "drafts",
-            "dates",
-            "checks",
-            "identifiers",
-            "idcheck",
             "unfinished",
-            "records",
-            "swap",
-            "forms",
             "pending",
             "thread",
             "status",
             "guard",
             "offline",
         )
+    ),
+    # What only a page with a capture, delete or restore form runs (templating.Needs:
+    # ``needs("forms")``), loaded after page.js: the checks, the identifier scan and warning,
+    # the on-device copy of an entry, the list in place after a save, and the save itself.
+    "js/form.js": tuple(
+        f"js/page/{name}.js"
+        for name in ("dates", "checks", "identifiers", "idcheck", "records", "swap", "forms")
     ),
 }
 

@@ -5,6 +5,7 @@ module needs nothing above ``web/``."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ from starlette.responses import Response
 from starlette.routing import NoMatchFound, Route
 from starlette.templating import Jinja2Templates
 
+from kexpwa.models.account import Role
 from kexpwa.web import csrf
 from kexpwa.web.assets import HTMX, assets
 from kexpwa.web.client import client_config, user_key
@@ -32,6 +34,9 @@ templates = Jinja2Templates(
     )
 )
 templates.env.globals["static_url"] = assets.url
+# The roles whose pages run the sync client: those access.CAPTURE lets push and pull (not
+# imported from there: access imports errors, which renders through this module).
+SYNCING_ROLES = frozenset({Role.PRACTITIONER, Role.TEAM_LEAD})
 templates.env.globals["HTMX"] = HTMX
 
 
@@ -100,7 +105,11 @@ def _context(request: Request) -> dict[str, Any]:
     return {
         "principal": principal,
         "user_key": user_key(request, principal) if principal and principal.authority else "",
-        "kx_config": client_config(request),
+        # Whether this person's role syncs entries (an admin's does not: no status line, no
+        # sync client, none of /sync's 403s on every page).
+        "syncs": bool(principal and principal.role in SYNCING_ROLES),
+        # base.html calls it after the content: kx_config(scanning="forms" in needs).
+        "kx_config": functools.partial(client_config, request),
         "csrf_token": csrf.token_for(request),
         "is_htmx": is_htmx(request),
         "settings": request.app.state.settings,

@@ -164,3 +164,45 @@ def test_every_admin_page_passes_axe(browser: Browser, live_server: LiveServer, 
         _accessible(page, width)
     finally:
         context.close()
+
+
+def test_an_admins_pages_run_no_sync_client_and_log_no_errors(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """An admin's role does not sync (access.CAPTURE): their pages have no status line, ask
+    nothing of /sync/ or /api/session (which answered 403 and filled the console with errors:
+    Lighthouse's best practices 96, and a status line growing to three lines: layout shift),
+    while a practitioner's page on the same browser still starts the sync client."""
+    context = new_phone(browser)
+    try:
+        page = context.new_page()
+        asked: list[str] = []
+        failed: list[str] = []
+        errors: list[str] = []
+        page.on("request", lambda r: asked.append(r.url))
+        page.on("response", lambda r: r.status >= 400 and failed.append(f"{r.status} {r.url}"))
+        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+        sign_in(page, live_server, username="ada")
+        for path in ("/admin/people", "/admin/audit", "/"):
+            page.goto(live_server.url + path)
+            page.wait_for_load_state("load")
+            expect(page.locator("main h1")).to_be_visible()
+            assert page.locator("#sync-status").count() == 0
+        page.wait_for_timeout(1500)  # what would run after load: the flush, the warming
+        assert page.evaluate("() => kx.owner !== '' && kx.syncs === false")
+        synced = [u for u in asked if "/sync/" in u or "/api/session" in u]
+        assert synced == [] and failed == [] and errors == []
+
+        page.get_by_role("button", name="Sign out").click()
+        page.wait_for_url(re.compile(r".*/login.*"))
+        sign_in(page, live_server, username="pat")
+        expect(page.locator("#sync-status .sync-words")).to_have_text("All saved to the server")
+        assert page.evaluate("() => kx.syncs")
+        for _ in range(100):  # the start-up flush runs once the page has loaded
+            if any("/sync/" in u or "/api/session" in u for u in asked):
+                break
+            page.wait_for_timeout(100)
+        else:
+            raise AssertionError("a practitioner's page never started the sync client")
+    finally:
+        context.close()

@@ -211,6 +211,43 @@ def test_a_long_paste_keeps_every_character_and_is_refused_until_shortened(
     assert shortened in stored
 
 
+def test_the_phones_london_day_and_clock_agree_with_the_servers_and_intl(
+    phone: tuple[BrowserContext, Page], server: LiveServer
+) -> None:
+    """page/dates.js works out London's day by the UK's summer-time rule and format.js writes
+    times by hand (no Intl at start-up): around every clock change from 2024 to 2040, and at
+    London's midnights, the day is the one zoneinfo gives the server, and the clock and short
+    day read as Chromium's en-GB formatting writes them."""
+    _, page = phone
+    page.goto(server.url + "/time/new")
+    london, instants = ZoneInfo("Europe/London"), []
+    for year in range(2024, 2041):
+        for month in (3, 10):
+            last = max(
+                datetime(year, month, d, 1, tzinfo=UTC)
+                for d in range(25, 32)
+                if datetime(year, month, d).weekday() == 6
+            )
+            for minutes in (-61, -60, -1, 0, 1, 59, 60, 23 * 60 - 1, 23 * 60, 23 * 60 + 1):
+                instants.append(last + timedelta(minutes=minutes))
+        for month in (1, 6, 12):
+            midnight = datetime(year, month, 15, tzinfo=london)
+            instants += [midnight - timedelta(seconds=1), midnight, midnight + timedelta(hours=1)]
+    ms = [round(i.timestamp() * 1000) for i in instants]
+    got = page.evaluate(
+        """(all) => all.map(ms => [kx.dates.today(ms), kx.format.clock(ms),
+             new Date(ms).toLocaleTimeString('en-GB', {hour: '2-digit', minute: '2-digit'}),
+             kx.format.shortDay(ms),
+             new Date(ms).toLocaleDateString('en-GB',
+               {weekday: 'short', day: 'numeric', month: 'short'})])""",
+        ms,
+    )
+    for instant, (day, clock, intl_clock, short, intl_short) in zip(instants, got, strict=True):
+        assert day == instant.astimezone(london).date().isoformat(), instant
+        assert clock == intl_clock, instant
+        assert short == intl_short, instant
+
+
 def test_with_the_clock_two_days_on_the_time_form_starts_on_the_new_today(
     offline: Page, server: LiveServer
 ) -> None:

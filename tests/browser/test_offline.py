@@ -354,3 +354,46 @@ def test_cold_offline_start_serves_the_app_from_the_device(
         assert violations == [], (path, violations)
     assert origins == {f"127.0.0.1:{live_server.port}"}
     context.close()
+
+
+def test_the_form_scripts_load_only_with_a_form_which_saves_online_and_offline(
+    phone: Phone, live_server: LiveServer
+) -> None:
+    """js/form.js (the checks, the identifier scan, the save) is loaded by the pages with a
+    capture form only (issue 17: less to parse on home and the lists); a form page still
+    checks and saves, online and offline from the worker's cache, where form.js comes from its
+    precache."""
+    page, context = phone.page, phone.context
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    start(page, live_server)
+    for path in ("/", "/notes", "/attention"):
+        asked.clear()
+        page.goto(live_server.url + path)
+        page.wait_for_load_state("load")
+        assert not [u for u in asked if "/static/js/form.js" in u], path
+        assert page.evaluate("() => !!kx.status && kx.checks === undefined"), path
+
+    new_note(page, live_server, "Saved with signal")
+    device.wait_all_synced(page)
+    assert device.rows(live_server, "SELECT count(*) FROM note WHERE title = 'Saved with signal'")[
+        0
+    ] == (1,)
+
+    device.go_offline(context, live_server)
+    asked.clear()
+    page.goto(live_server.url + "/notes/new")
+    assert [u for u in asked if "/static/js/form.js" in u]
+    assert page.evaluate("() => typeof kx.checks.run === 'function'")
+    page.click("form[data-kind] button[type=submit]")  # empty: refused on the phone
+    expect(page.locator(".error-summary")).to_be_visible()
+    device.fill_note(page, "Saved with no signal")
+    device.save(page)
+    row = page.locator("[data-list-kind=note] li", has_text="Saved with no signal")
+    expect(row).to_contain_text("Waiting to sync")
+    device.go_online(context, live_server)
+    device.sync_now(page)
+    device.wait_all_synced(page)
+    assert device.rows(
+        live_server, "SELECT count(*) FROM note WHERE title = 'Saved with no signal'"
+    ) == [(1,)]

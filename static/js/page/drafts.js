@@ -97,7 +97,7 @@
       var store = t.objectStore("drafts");
       if (empty) store.delete(k); else store.put(record);
     }).catch(function (err) {
-      try { kx.forms.storageProblem(err); } catch (e) { /* shown in the banner */ }
+      try { kx.storageProblem(err); } catch (e) { /* shown in the banner */ }
     }).then(function () {
       w.busy = null;
       if (w.again) { w.again = false; return save(form); }
@@ -117,9 +117,9 @@
 
   function when(ms) {
     var d = new Date(ms), now = new Date();
-    var time = d.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" });
+    var time = kx.format.clock(ms);
     if (d.toDateString() === now.toDateString()) return "today at " + time;
-    return d.toLocaleDateString("en-GB", { weekday: "short", day: "numeric", month: "short" }) + " at " + time;
+    return kx.format.shortDay(ms) + " at " + time;
   }
 
   function notice(form, cls) {

@@ -24,5 +24,16 @@
     return hours + "h" + (rest ? " " + (rest < 10 ? "0" : "") + rest : "");
   }
 
-  window.kx.format = { day: day, duration: duration };
+  function two(n) { return (n < 10 ? "0" : "") + n; }
+
+  // The device's local time of an instant, as en-GB's toLocaleTimeString with 2-digit hour and
+  // minute writes it ("09:05"), and its short day ("Thu 26 Nov"), by hand: the first Intl date
+  // format of a page starts ICU's date and time-zone data, 40-130 ms at 4x CPU (bench trace).
+  function clock(ms) { var d = new Date(ms); return two(d.getHours()) + ":" + two(d.getMinutes()); }
+  function shortDay(ms) {
+    var d = new Date(ms);
+    return DAYS[d.getDay()] + " " + d.getDate() + " " + MONTHS[d.getMonth()];
+  }
+
+  window.kx.format = { day: day, duration: duration, clock: clock, shortDay: shortDay };
 })();

@@ -28,13 +28,7 @@
     return data;
   }
 
-  function storageProblem(err) {
-    var quota = err && (err.name === "QuotaExceededError" || /quota/i.test(String(err.message)));
-    kx.banner(quota
-      ? "This phone has no room left for kexpwa. Nothing was lost: your text is still on screen. Free some space, then save again."
-      : "This entry could not be saved on this device (" + (err && err.name || "storage error") + "). Your text is still on screen.", "error");
-    throw err;
-  }
+  var storageProblem = kx.storageProblem;
 
   function onSubmit(event) {
     var form = event.target;
@@ -85,5 +79,5 @@
 
   document.addEventListener("submit", onSubmit);
 
-  kx.forms = { data: formData, storageProblem: storageProblem };
+  kx.forms = { data: formData };
 })();

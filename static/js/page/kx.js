@@ -1,6 +1,7 @@
 // kexpwa's page client, its first part: the shared namespace. Every later part reads what it
 // needs from window.kx and registers its own functions there. The parts are served joined, in
-// the order BUNDLES lists them (kexpwa/web/assets.py), as one deferred js/page.js. No personal
+// the order BUNDLES lists them (kexpwa/web/assets.py), as one deferred js/page.js on every
+// page, and js/form.js (the forms' parts) after it on pages with a capture form. No personal
 // data goes to localStorage, URLs or the console.
 (function () {
   "use strict";
@@ -8,6 +9,8 @@
   try { config = el ? JSON.parse(el.textContent) : {}; } catch (e) { /* no config: stay online-only */ }
   var who = document.querySelector('meta[name="kexpwa-user"]');
   var owner = who ? who.getAttribute("content") : "";
+  // Whether this person's role syncs entries (practitioners and team leads; not an admin).
+  var syncs = !!(who && who.hasAttribute("data-sync"));
 
   function $(sel, root) { return (root || document).querySelector(sel); }
 
@@ -25,6 +28,15 @@
     b.type = "button"; b.textContent = label; if (cls) b.className = cls;
     b.addEventListener("click", onClick);
     return b;
+  }
+
+  // A failed IndexedDB write of what the person typed (an entry, a draft): say so, keep the text.
+  function storageProblem(err) {
+    var quota = err && (err.name === "QuotaExceededError" || /quota/i.test(String(err.message)));
+    banner(quota
+      ? "This phone has no room left for kexpwa. Nothing was lost: your text is still on screen. Free some space, then save again."
+      : "This entry could not be saved on this device (" + (err && err.name || "storage error") + "). Your text is still on screen.", "error");
+    throw err;
   }
 
   // Run fn once the page has loaded and the browser has a moment (at most a second later):
@@ -45,6 +57,7 @@
   window.kx = {
     config: config,
     owner: owner,
+    syncs: syncs,
     kinds: config.kinds || {},
     $: $,
     $all: function (sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); },
@@ -52,6 +65,7 @@
     plural: function (n, one, many) { return n + " " + (n === 1 ? one : many); },
     banner: banner,
     button: button,
+    storageProblem: storageProblem,
     afterLoad: afterLoad
   };
 })();

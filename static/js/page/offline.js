@@ -10,7 +10,7 @@
   // worker's) may have read the outbox before an entry just saved: when it ends, go again.
   var queued = false;
   function flush(force, again) {
-    if (!kx.owner) return Promise.resolve();
+    if (!kx.owner || !kx.syncs) return Promise.resolve();
     return Y.flush({ force: force }).then(function (outcome) {
       if (outcome === "busy" && again && !queued && navigator.locks) {
         queued = true;
@@ -70,7 +70,8 @@
     if (!window.indexedDB) return;
     if (sessionStorage.getItem("kx-flash")) { sessionStorage.removeItem("kx-flash"); kx.announce("Saved on this device."); }
     kx.device.check().then(function (ok) {
-      if (!ok || !kx.owner) return;
+      // A role that does not sync (an admin) keeps nothing here: no flush, no warming.
+      if (!ok || !kx.owner || !kx.syncs) return;
       // Ask the browser not to clear our data under storage pressure (a hint, not a promise).
       if (navigator.storage && navigator.storage.persist) kx.afterLoad(function () {
         navigator.storage.persisted().then(function (p) { return p || navigator.storage.persist(); })

@@ -17,9 +17,7 @@
     if (detail.type === "aside") seen.aside = detail.count || 0;
   }
 
-  function hhmm(at) {
-    return new Date(at).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" });
-  }
+  function hhmm(at) { return kx.format.clock(at); }
 
   // Change a node's words only when they change: a polite live region re-announces any write.
   function put(el, text) { if (el && el.textContent !== text) el.textContent = text; }

@@ -43,7 +43,7 @@
       undo.setAttribute("aria-label", "Undo: put back " + title(d));
       undo.focus();
       kx.announce("Draft discarded.");
-    }, kx.forms.storageProblem);
+    }, kx.storageProblem);
   }
 
   function back(d) {
@@ -54,7 +54,7 @@
       var link = kx.$('[data-draft-key="' + d.key + '"] a');
       if (link) link.focus();
       kx.announce("Draft put back.");
-    }, kx.forms.storageProblem);
+    }, kx.storageProblem);
   }
 
   function render() {
