@@ -4,7 +4,8 @@
 // person's queue stays aside, untouched, until they sign in again. Stores:
 //   meta       key/value: client_id, next_seq, owner (the same key), cursor, last_sync
 //   outbox     mutations waiting for the server, keyPath seq (allocated in the same transaction)
-//   attention  mutations the server rejected or found in conflict, waiting for a choice
+//   attention  mutations the server rejected or found in conflict, waiting for a choice, and
+//              notices of changes applied with their sharing kept off ("held")
 //   drafts     unsaved form contents, keyPath key
 //   records    the user's records as last pulled or queued, keyPath key ("kind:id")
 // Upgrades are additive: a new version may add stores and indexes, never drop one that can
@@ -188,6 +189,15 @@
       .then(function (v) { return { pending: v[0], attention: v[1], drafts: v[2] }; });
   }
 
+  // What has not reached the server: the queue, and the tray's items but its notices that an
+  // entry's sharing was kept off (that entry is on the server).
+  function unsentIn(t) {
+    return Promise.all([promisify(t.objectStore("outbox").count()), all(t.objectStore("attention"))])
+      .then(function (v) { return v[0] + v[1].filter(function (i) { return i.status !== "held"; }).length; });
+  }
+
+  function unsent() { return tx(["outbox", "attention"], "readonly", unsentIn); }
+
   // Other people's stores on this device: [{key, unsent}]. Only counts are read: what they
   // hold is never shown to the person signed in now.
   function others() {
@@ -196,9 +206,9 @@
         return n.indexOf(PREFIX) === 0 && n !== name;
       }).map(function (n) {
         return raw(n).then(function (db) {
-          return countIn(db.transaction(["outbox", "attention", "drafts"], "readonly")).then(function (c) {
+          return unsentIn(db.transaction(["outbox", "attention"], "readonly")).then(function (count) {
             db.close();
-            return { key: n.slice(PREFIX.length), unsent: c.pending + c.attention };
+            return { key: n.slice(PREFIX.length), unsent: count };
           });
         });
       }));
@@ -260,7 +270,7 @@
 
   scope.kxStore = Object.assign(api, {
     open: open, tx: tx, all: all, get: get, promisify: promisify, uuid: uuid,
-    getMeta: getMeta, setMeta: setMeta, enqueue: enqueue, counts: counts, wipe: wipe,
+    getMeta: getMeta, setMeta: setMeta, enqueue: enqueue, counts: counts, unsent: unsent, wipe: wipe,
     exists: exists, use: use, others: others, adoptLegacy: adoptLegacy,
     drop: function (key) { return dropDb(PREFIX + key); },
     owner: function () { return owner; }

@@ -189,6 +189,13 @@
             fields: r.fields || {}, server: r.current || null, conflict_id: r.conflict_id || null,
             settled_at: Date.now()
           }));
+        } else if (r.status === "applied" && held(r).length) {
+          // Saved, but its sharing kept off until the likely identifiers are checked (PROTOCOL
+          // "Identifier warnings"): the person must not go on believing it is shared.
+          tray.put(Object.assign({}, m, {
+            status: "held", code: "sharing_held", message: "", fields: {}, held: held(r),
+            server: null, conflict_id: null, settled_at: Date.now()
+          }));
         }
       });
       return S.all(outbox).then(function (left) {
@@ -200,6 +207,10 @@
             local = local || { key: key, kind: key.split(":")[0], id: touched[key].m.record_id, data: {} };
             if (r.status === "applied" || r.status === "duplicate") {
               local.version = Math.max(local.version || 0, r.version || 0);
+              if (held(r).length) {  // as the server keeps it: not shared
+                local.data = Object.assign({}, local.data);
+                held(r).forEach(function (name) { local.data[name] = false; });
+              }
             } else if (r.status === "conflict" && r.current) {
               local.version = r.current.version;
               local.data = r.current.data || local.data;
@@ -212,6 +223,11 @@
         }));
       });
     });
+  }
+
+  // The sharing choices an applied change's answer says were kept off (a list of names).
+  function held(result) {
+    return Array.isArray(result.sharing_held) ? result.sharing_held.filter(function (n) { return typeof n === "string"; }) : [];
   }
 
   function pushAll() {

@@ -199,6 +199,15 @@
     var row = el("div", { "class": "row" });
     function add(label, fn, cls) { var b = el("button", { type: "button", "class": cls || "" }, label); b.addEventListener("click", fn); row.appendChild(b); return b; }
     var isDelete = item.kind.indexOf(".delete") > 0;
+    if (item.status === "held") {
+      var conf = ((window.kx || {}).kinds || {})[item.kind.split(".")[0]] || {};
+      if (conf.edit) {
+        row.appendChild(el("a", { href: conf.edit.replace("{id}", item.record_id), "class": "button" }, "Open the entry"));
+      }
+      add("Got it", function () { removeItem(item.mutation_id).then(render); });
+      li.appendChild(row);
+      return;
+    }
     if (item.status === "conflict") {
       add("Keep mine", function () { resend(item, isDelete ? null : item.data, isDelete ? "delete" : "upsert"); });
       add("Keep theirs", function () {
@@ -238,7 +247,16 @@
         li.appendChild(el("h2", {}, heading(item)));
         li.appendChild(el("p", {}, item.status === "conflict"
           ? "This entry was changed on another device or by the server since you edited it. Both versions are kept until you choose."
-          : "The server could not accept this entry: " + (item.message || "it was not valid.")));
+          : item.status === "held"
+            ? "Saved, but not shared: it may hold identifiers such as a phone number or a postcode, so your choice to share it was kept off. Open it to check the warning, then share it again if you still want to."
+            : "The server could not accept this entry: " + (item.message || "it was not valid.")));
+        if (item.status === "held") {
+          var kept = el("ul");
+          (item.held || []).forEach(function (name) {
+            kept.appendChild(el("li", {}, ((fields[name] || {}).label || human(name)) + ": kept off"));
+          });
+          li.appendChild(kept);
+        }
         var problems = Object.keys(item.fields || {});
         if (problems.length) {
           var ul = el("ul");

@@ -2,7 +2,8 @@
 a note with a CHI number stops at the warning, the match highlighted in place; "Edit" selects
 it in its field; fixed, it saves. A second note saved with "Save anyway" and a reason queues
 with its reason, syncs when the server is back, and is flagged there (resolved with that
-reason, never a copy of the number). axe finds nothing with the warning shown."""
+reason, never a copy of the number). axe finds nothing with the warning shown. A change the
+server saved with its sharing kept off is shown so on the phone."""
 
 from __future__ import annotations
 
@@ -154,3 +155,50 @@ def test_without_javascript_the_server_warns_flags_and_takes_save_anyway(
         (rid,),
     )
     assert flags == [("postcode", 1, "not_identifier")]
+
+
+HELD = """async ([id, body]) => kxStore.enqueue('note', 'upsert', id,
+  {title: 'Shared by an older phone', body: body, date: '2026-11-26', share_lead: true}, 0)"""
+
+
+def test_sharing_kept_off_by_the_server_is_shown_on_the_phone(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """A change that reaches the server with likely identifiers, sharing on and no "save
+    anyway" (a phone whose rules are older than the server's) is saved with its sharing kept
+    off: the phone's copy says not shared, "Needs attention" says why and opens the entry, the
+    status line counts it, and signing out does not call it unsent."""
+    context = new_phone(browser)
+    page = context.new_page()
+    try:
+        sign_in(page, live_server)
+        device.wait_for_worker(page)
+        device.wait_all_synced(page)
+        record_id = page.evaluate("() => kxStore.uuid()")
+        page.evaluate(HELD, [record_id, SECOND])  # queued as if the warning had not run
+        device.sync_now(page)
+        device.wait_all_synced(page)
+        assert device.rows(
+            live_server, "SELECT share_lead FROM note WHERE id = ?", (record_id,)
+        ) == [(0,)]
+        local = page.evaluate(
+            "async (id) => (await kxStore.tx(['records'], 'readonly',"
+            " t => kxStore.get(t.objectStore('records'), 'note:' + id))).data.share_lead",
+            record_id,
+        )
+        assert local is False
+        expect(page.locator("#sync-status")).to_contain_text("1 entry needs your attention")
+
+        page.goto(live_server.url + "/attention")
+        item = page.locator(f'#tray li[data-record-id="{record_id}"]')
+        expect(item).to_contain_text("Saved, but not shared")
+        expect(item).to_contain_text("kept off")
+        link = item.get_by_role("link", name="Open the entry")
+        assert link.get_attribute("href") == f"/notes/{record_id}/edit"
+        assert page.evaluate("() => kxStore.unsent()") == 0  # it is on the server
+        assert device.axe_violations(page) == []
+        item.get_by_role("button", name="Got it").click()
+        expect(page.locator("#tray li")).to_have_count(0)
+        expect(page.locator("#tray-empty")).to_be_visible()
+    finally:
+        context.close()

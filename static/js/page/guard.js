@@ -40,8 +40,7 @@
     if (form.getAttribute("data-confirmed") === "yes") return;
     event.preventDefault();
     var submit = function () { form.setAttribute("data-confirmed", "yes"); form.submit(); };
-    S.counts().then(function (c) {
-      var unsent = c.pending + c.attention;
+    S.unsent().then(function (unsent) {
       var proceed = function () { wipe().then(submit); };
       if (!unsent) { proceed(); return; }
       var panel = document.getElementById("signout-warning");
