@@ -3,8 +3,9 @@ opens the overview, reads a shared journal entry and leaves feedback; the practi
 after syncing, sees it beside the entry (the entry's page comes from the worker's cache, older
 than the comment, and js/page/thread.js adds what the device pulled); still offline, she
 replies: the reply is queued on the phone (shown "Waiting to sync") and sent by itself once
-she is back online; the lead sees the reply. axe finds no WCAG 2.2 AA violation on the pages
-involved."""
+she is back online; the lead sees the reply and, offline in turn, leaves more feedback, which
+waits on the lead's device and is sent once back online. axe finds no WCAG 2.2 AA violation on
+the pages involved."""
 
 from __future__ import annotations
 
@@ -29,10 +30,17 @@ pytestmark = pytest.mark.browser
 TITLE = "The visit with the checklist"
 COMMENT = "Noticing the list pulling at you is the hard part. Well done."
 REPLY = "Thank you. I will try leaving it in the bag next time."
+AGAIN = "Bring this one to supervision on Thursday if you like."
 HAS_FEEDBACK = """async () => {
     const S = window.kxStore;
     const rows = await S.tx(["records"], "readonly", (t) => S.all(t.objectStore("records")));
     return rows.some((r) => r.kind === "feedback" && !r.deleted);
+}"""
+
+HAS_TEXT = """async (text) => {
+    const S = window.kxStore;
+    const rows = await S.tx(["records"], "readonly", (t) => S.all(t.objectStore("records")));
+    return rows.some((r) => r.kind === "feedback" && (r.data || {}).body === text);
 }"""
 
 CACHED_TEXT = """async (path) => {
@@ -147,6 +155,31 @@ def test_feedback_reaches_the_practitioner_offline_and_the_reply_reaches_the_lea
         expect(replies.nth(1)).to_contain_text(REPLY)
         expect(replies.nth(1)).to_contain_text("(reply)")
         _accessible(lead, width)
+
+        # 4. Lee, without signal, leaves more feedback: kept on the device, shown as waiting,
+        # and sent by itself once back online; Pat's phone gets it at its next sync.
+        lead_path = f"/team/entries/journal/{entry_id}"
+        wait_for_worker(lead)
+        lead.goto(live_server.url + lead_path)
+        wait_cached(lead, lead_path)
+        go_offline(lead_context, live_server)
+        lead.goto(live_server.url + lead_path)
+        lead.get_by_label("Your feedback").fill(AGAIN)
+        lead.get_by_role("button", name="Post feedback").click()
+        theirs = lead.locator("#feedback li")
+        expect(theirs).to_have_count(3)
+        expect(theirs.nth(2)).to_contain_text(AGAIN)
+        expect(theirs.nth(2)).to_contain_text("(team lead)")
+        expect(theirs.nth(2)).to_contain_text("Waiting to sync")
+        expect(lead.locator("#status")).to_contain_text("feedback will be sent when you are back")
+        expect(lead.get_by_label("Your feedback")).to_have_value("")
+        _accessible(lead, width)
+        go_online(lead_context, live_server)
+        sync_now(lead)
+        wait_all_synced(lead)
+        expect(theirs.nth(2)).not_to_contain_text("Waiting to sync")
+        sync_now(pat)
+        poll(pat, HAS_TEXT, AGAIN)
     finally:
         writer.close()
         pat_context.close()

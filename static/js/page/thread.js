@@ -2,9 +2,10 @@
 // the comments this device holds that the page does not. Pulls keep feedback as read-only
 // records of kind "feedback" in `records`; a page served from the worker's cache offline (or
 // the note's offline edit form, whose empty thread the worker gives the note's id) therefore
-// still shows what arrived at the last pull. Without signal, a reply is saved to the outbox
-// (a feedback.upsert, sync/PROTOCOL.md) and shown "Waiting to sync" until it is sent; online,
-// the form is an ordinary htmx post.
+// still shows what arrived at the last pull. Without signal, a reply (or a lead's feedback, on
+// the team entry's page the lead's device keeps) is saved to the outbox (a feedback.upsert,
+// sync/PROTOCOL.md) and shown "Waiting to sync" until it is sent; online, the form is an
+// ordinary htmx post.
 (function () {
   "use strict";
   var kx = window.kx, S = window.kxStore;
@@ -35,13 +36,14 @@
     return li;
   }
 
-  // A reply of this person's not yet pulled back: its author and kind come from the form.
+  // A comment of this person's not yet pulled back: its author, and whether it is the entry's
+  // owner's reply or a lead's feedback, come from the form.
   function shown(section, r) {
     var data = Object.assign({}, r.data || {});
     if (data.author_name === undefined) {
       var form = kx.$("[data-thread-form]", section);
       data.author_name = form ? form.getAttribute("data-author") : "";
-      data.by_owner = true;
+      data.by_owner = form ? form.hasAttribute("data-by-owner") : true;
     }
     return data;
   }
@@ -77,8 +79,9 @@
       .catch(function () { /* no store on this device yet: the page shows what it has */ });
   }
 
-  // Offline: keep the reply on the device (the server's rules run when it is sent).
+  // Offline: keep the comment on the device (the server's rules run when it is sent).
   function queue(form) {
+    var what = form.hasAttribute("data-by-owner") ? "reply" : "feedback";
     var section = form.closest("[data-thread]"), field = kx.$("textarea[name=body]", form);
     var parts = (section && section.getAttribute("data-thread") || "").split(":");
     var body = field ? field.value.trim() : "";
@@ -90,17 +93,17 @@
         return render();
       })
       .then(function () {
-        kx.announce("Saved on this device. Your reply will be sent when you are back online.");
+        kx.announce("Saved on this device. Your " + what + " will be sent when you are back online.");
         kx.status.render();
         kx.flush(true);
       })
-      .catch(function () { kx.announce("This reply could not be saved on this device. Try again when you are online."); });
+      .catch(function () { kx.announce("This " + what + " could not be saved on this device. Try again when you are online."); });
   }
 
   // Before htmx sees the submit (capture phase): only when the browser knows it is offline.
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (!form.matches || !form.matches("[data-thread-form][data-by-owner]") || navigator.onLine || !kx.owner) return;
+    if (!form.matches || !form.matches("[data-thread-form]") || navigator.onLine || !kx.owner || !kx.syncs) return;
     event.preventDefault();
     event.stopImmediatePropagation();
     queue(form);
