@@ -105,9 +105,17 @@ def export(
 
 
 async def _audit_rotation(authority: str) -> None:
-    with tenancy.bound(authority):
-        await audit.record(ROTATED, actor_role=CLI, target_kind="authority", target_id=authority)
-    await audit.record_directory(ROTATED, authority=authority)
+    try:
+        with tenancy.bound(authority):
+            await audit.record(
+                ROTATED, actor_role=CLI, target_kind="authority", target_id=authority
+            )
+        await audit.record_directory(ROTATED, authority=authority)
+    except Exception as exc:  # a database that does not answer, whatever its driver says
+        raise click.ClickException(
+            f"the rotation could not be recorded in the audit log ({type(exc).__name__}), so "
+            "the key was not changed. Try again once every database answers."
+        ) from exc
 
 
 ROTATED = "pseudonym_key.rotated"

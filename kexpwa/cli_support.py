@@ -46,9 +46,19 @@ def config(settings: Settings) -> config_module.Config:
         raise click.ClickException(str(exc)) from None
 
 
+async def _settled(make: Callable[[], Awaitable[T]]) -> T:
+    try:
+        return await make()
+    except BaseException:
+        # A database that failed to open leaves aiosqlite's worker thread one last answer to
+        # hand back; closing the loop under it makes that thread raise "Event loop is closed".
+        await asyncio.sleep(0.1)
+        raise
+
+
 def run(make: Callable[[], Awaitable[T]]) -> T:
     try:
-        return asyncio.run(make())  # type: ignore[arg-type]
+        return asyncio.run(_settled(make))
     except FRIENDLY as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:

@@ -94,3 +94,4 @@ def test_export_rotate_and_failures(cfg: Config, tmp_path: Path) -> None:
         cli, ["pseudonym-key", "--rotate", "--authority", "east-lothian", "--yes"]
     )
     assert refused.exit_code != 0 and _key(config, "east-lothian") == east
+    assert "could not be recorded in the audit log" in refused.output, refused.output
